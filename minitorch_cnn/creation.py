@@ -1,0 +1,205 @@
+"""Tensor creation: ``mt.tensor``, ``zeros``, ``arange``, ``randn`` ..."""
+import builtins
+
+import numpy as np
+
+from . import backend
+from .dtypes import as_dtype, get_default_dtype, int64
+from .random import normal_array, permutation_array, randint_array, uniform_array
+from .tensor import Tensor
+
+
+def _infer_np_dtype(data):
+    """PyTorch's inference: Python floats -> default float, ints -> int64, bools -> bool."""
+    arr = np.asarray(data)
+    if arr.dtype.kind == "f" and not isinstance(data, np.ndarray):
+        return get_default_dtype().np_dtype
+    if arr.dtype.kind in "iu" and not isinstance(data, np.ndarray):
+        return np.int64
+    if arr.dtype.kind not in "fiub":
+        raise TypeError(f"tensor(): can't build a tensor from {type(data).__name__} of dtype {arr.dtype}")
+    return arr.dtype
+
+
+def _finish(data, dtype, device, requires_grad):
+    device = backend.as_device(device)
+    if dtype is not None:
+        data = data.astype(as_dtype(dtype).np_dtype, copy=False)
+    if device.type != "cpu" or backend.device_of(data) != device:
+        data = backend.to_device(data, device)
+    t = Tensor._from_op(data, None)
+    if requires_grad:
+        t.requires_grad = True
+    return t
+
+
+def tensor(data, dtype=None, device=None, requires_grad=False):
+    """A new tensor holding a copy of ``data`` (nested lists, scalars, arrays or a tensor)."""
+    if isinstance(data, Tensor):
+        array = data.data.copy()
+        if device is None:
+            device = data.device
+    elif backend.is_array(data):
+        array = data.copy()
+        if device is None:
+            device = backend.device_of(data)
+    else:
+        if isinstance(data, (list, tuple)) and builtins.any(isinstance(x, Tensor) for x in _flatten(data)):
+            data = _tensors_to_nested(data)
+        array = np.array(data, dtype=None if dtype is not None else _infer_np_dtype(data))
+    return _finish(array, dtype, device, requires_grad)
+
+
+def _flatten(seq):
+    for x in seq:
+        if isinstance(x, (list, tuple)):
+            yield from _flatten(x)
+        else:
+            yield x
+
+
+def _tensors_to_nested(seq):
+    return [(_tensors_to_nested(x) if isinstance(x, (list, tuple)) else (x.tolist() if isinstance(x, Tensor) else x)) for x in seq]
+
+
+def as_tensor(data, dtype=None, device=None):
+    if isinstance(data, Tensor):
+        return data.to(device=device, dtype=dtype) if (device or dtype) else data
+    if isinstance(data, np.ndarray):
+        return _finish(data, dtype, device, False)
+    return tensor(data, dtype=dtype, device=device)
+
+
+def from_numpy(array):
+    """Shares memory with ``array``, as ``torch.from_numpy`` does."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy: expected np.ndarray (got {type(array).__name__})")
+    return Tensor._from_op(array, None)
+
+
+def _size(size):
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = tuple(size[0])
+    size = tuple(int(s) for s in size)
+    if builtins.any(s < 0 for s in size):
+        raise RuntimeError(f"Trying to create tensor with negative dimension: {list(size)}")
+    return size
+
+
+def _filled(fill, size, dtype, device, requires_grad):
+    dtype = as_dtype(dtype) or get_default_dtype()
+    xp = backend.array_module_for(device)
+    with backend.device_context(device):
+        data = xp.full(_size(size), fill, dtype=dtype.np_dtype)
+    t = Tensor._from_op(data, None)
+    if requires_grad:
+        t.requires_grad = True
+    return t
+
+
+def zeros(*size, dtype=None, device=None, requires_grad=False):
+    return _filled(0, size, dtype, device, requires_grad)
+
+
+def ones(*size, dtype=None, device=None, requires_grad=False):
+    return _filled(1, size, dtype, device, requires_grad)
+
+
+def empty(*size, dtype=None, device=None, requires_grad=False):
+    return _filled(0, size, dtype, device, requires_grad)
+
+
+def full(size, fill_value, dtype=None, device=None, requires_grad=False):
+    if dtype is None:
+        dtype = get_default_dtype() if isinstance(fill_value, float) else (
+            "bool" if isinstance(fill_value, bool) else int64)
+    return _filled(fill_value, (size,), dtype, device, requires_grad)
+
+
+def _like(fn, x, dtype, device, requires_grad, *args):
+    return fn(*args, tuple(x.shape), dtype=dtype or x.dtype, device=device or x.device, requires_grad=requires_grad)
+
+
+def zeros_like(x, dtype=None, device=None, requires_grad=False):
+    return _like(zeros, x, dtype, device, requires_grad)
+
+
+def ones_like(x, dtype=None, device=None, requires_grad=False):
+    return _like(ones, x, dtype, device, requires_grad)
+
+
+def empty_like(x, dtype=None, device=None, requires_grad=False):
+    return _like(empty, x, dtype, device, requires_grad)
+
+
+def full_like(x, fill_value, dtype=None, device=None, requires_grad=False):
+    return full(tuple(x.shape), fill_value, dtype=dtype or x.dtype, device=device or x.device, requires_grad=requires_grad)
+
+
+def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
+    if end is None:
+        start, end = 0, start
+    if step == 0:
+        raise RuntimeError("arange: step must be nonzero")
+    if dtype is None:
+        is_float = builtins.any(isinstance(v, float) for v in (start, end, step))
+        dtype = get_default_dtype() if is_float else int64
+    data = np.arange(start, end, step, dtype=np.float64).astype(as_dtype(dtype).np_dtype)
+    return _finish(data, None, device, requires_grad)
+
+
+def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
+    data = np.linspace(start, end, steps, dtype=np.float64).astype((as_dtype(dtype) or get_default_dtype()).np_dtype)
+    return _finish(data, None, device, requires_grad)
+
+
+def eye(n, m=None, dtype=None, device=None, requires_grad=False):
+    data = np.eye(n, m, dtype=(as_dtype(dtype) or get_default_dtype()).np_dtype)
+    return _finish(data, None, device, requires_grad)
+
+
+def _random(draw, size, dtype, device, requires_grad, generator):
+    dtype = as_dtype(dtype) or get_default_dtype()
+    device = backend.as_device(device)
+    with backend.device_context(device):
+        data = draw(_size(size), dtype.np_dtype, device, generator)
+    t = Tensor._from_op(data, None)
+    if requires_grad:
+        t.requires_grad = True
+    return t
+
+
+def rand(*size, dtype=None, device=None, requires_grad=False, generator=None):
+    """Uniform on [0, 1)."""
+    return _random(lambda s, d, dev, g: uniform_array(s, 0.0, 1.0, d, dev, g), size, dtype, device, requires_grad, generator)
+
+
+def randn(*size, dtype=None, device=None, requires_grad=False, generator=None):
+    """Standard normal."""
+    return _random(lambda s, d, dev, g: normal_array(s, 0.0, 1.0, d, dev, g), size, dtype, device, requires_grad, generator)
+
+
+def rand_like(x, dtype=None, device=None, requires_grad=False):
+    return rand(tuple(x.shape), dtype=dtype or x.dtype, device=device or x.device, requires_grad=requires_grad)
+
+
+def randn_like(x, dtype=None, device=None, requires_grad=False):
+    return randn(tuple(x.shape), dtype=dtype or x.dtype, device=device or x.device, requires_grad=requires_grad)
+
+
+def randint(low, high=None, size=None, dtype=None, device=None, generator=None):
+    """``randint(high, size)`` or ``randint(low, high, size)``: integers in [low, high)."""
+    if size is None:
+        low, high, size = 0, low, high
+    if high <= low:
+        raise RuntimeError(f"randint: expected low < high, got low={low}, high={high}")
+    device = backend.as_device(device)
+    with backend.device_context(device):
+        data = randint_array(low, high, _size((size,)), device, generator)
+    return Tensor._from_op(data.astype((as_dtype(dtype) or int64).np_dtype, copy=False), None)
+
+
+def randperm(n, dtype=None, device=None, generator=None):
+    device = backend.as_device(device)
+    data = backend.to_device(permutation_array(n, "cpu", generator), device)
+    return Tensor._from_op(data.astype((as_dtype(dtype) or int64).np_dtype, copy=False), None)
