@@ -23,10 +23,10 @@ ValuesIndices = {name: namedtuple(name, ["values", "indices"]) for name in ("max
 # ------------------------------------------------------------------ operands
 def scalar_or_array(value, like):
     """A Python/NumPy scalar stays a Python scalar (weak type, no promotion); arrays become raw data."""
+    if isinstance(value, np.generic):  # (np.float64 subclasses float: test it first)
+        return value.item()  # a NumPy scalar is a Python scalar here: no silent float64 promotion
     if isinstance(value, _Scalar):
         return value
-    if isinstance(value, np.generic):
-        return value.item()  # a NumPy scalar is a Python scalar here: no silent float64 promotion
     if isinstance(value, Tensor):
         return value.data
     if backend.is_array(value) or isinstance(value, (list, tuple)):
@@ -38,10 +38,10 @@ def as_operand(value, like):
     """Turn the other side of a binary op into a Tensor or a Python scalar."""
     if isinstance(value, Tensor):
         return value
+    if isinstance(value, np.generic):  # (np.float64 subclasses float: test it first)
+        return value.item()
     if isinstance(value, _Scalar):
         return value
-    if isinstance(value, np.generic):
-        return value.item()
     if backend.is_array(value) or isinstance(value, (list, tuple)):
         from .creation import tensor
 
@@ -70,7 +70,23 @@ def _promote(op, a, b):
 def _binary(op_cls, op, a, b):
     a, b = as_operand(a, b), as_operand(b, a)
     a, b = _promote(op, a, b)
-    return op_cls()(a, b)
+    try:
+        return op_cls()(a, b)
+    except ValueError:
+        _raise_broadcast_error(op, getattr(a, "shape", ()), getattr(b, "shape", ()))
+        raise
+
+
+def _raise_broadcast_error(op, sa, sb):
+    """PyTorch's message for shapes that do not broadcast."""
+    for i in range(1, builtins.max(len(sa), len(sb)) + 1):
+        x = sa[-i] if i <= len(sa) else 1
+        y = sb[-i] if i <= len(sb) else 1
+        if x != y and x != 1 and y != 1:
+            raise RuntimeError(
+                f"{op}: The size of tensor a ({x}) must match the size of tensor b ({y}) at non-singleton "
+                f"dimension {builtins.max(len(sa), len(sb)) - i} (shapes {list(sa)} and {list(sb)})"
+            ) from None
 
 
 # ------------------------------------------------------------------ dtype / device moves

@@ -10,6 +10,8 @@ Non-array settings (axis, stride, ...) are given to the constructor:
 it needs, with ``save_for_backward``; tensors saved that way are checked for
 in-place modification when backward runs.
 """
+import numpy as np
+
 from ..backend import device_of
 from .grad_mode import _GradMode
 
@@ -44,6 +46,8 @@ class Function:
             _check_same_device_and_dtype(type(self).__name__, tensors)
         raw = [x.data if isinstance(x, Tensor) else x for x in inputs]
         out_data = self.forward(*raw)
+        if isinstance(out_data, np.generic):  # NumPy reductions over all axes return scalars
+            out_data = np.asarray(out_data)
         requires_grad = _GradMode.enabled and any(t.requires_grad for t in tensors)
         out = Tensor._from_op(out_data, self if requires_grad else None)
         if requires_grad:
