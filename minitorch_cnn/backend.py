@@ -3,6 +3,8 @@
 Op code never imports cupy: it asks ``get_array_module(array)`` for the array
 module of its data, so one code path serves both backends.
 """
+import os
+
 import numpy as np
 
 try:  # CuPy is optional: without it everything runs on NumPy.
@@ -151,3 +153,64 @@ def scatter_add(target, index, values):
     else:
         np.add.at(target, index, values)
     return target
+
+
+# ------------------------------------------------------------------ CUDA kernels
+# Ops stay generic: they ask ``kernel(name, xp)`` and fall back to their xp code when it returns None.
+_cuda_kernels_enabled = os.environ.get("MINITORCH_CUDA_KERNELS", "1") != "0"
+
+
+def kernel(name, xp):
+    """The hand-written CUDA kernel ``name`` when ``xp`` is cupy, else None (use the generic xp code).
+
+    The one dispatch point between the generic ops and ``minitorch_cnn/cuda/kernels``::
+
+        k = backend.kernel("max_pool2d_forward", xp)
+        if k is not None:
+            return k(x, kernel_size, stride, padding, dilation, out_hw)
+        ...generic xp code...
+
+    ``MINITORCH_CUDA_KERNELS=0`` in the environment, or ``set_cuda_kernels_enabled(False)``, makes
+    every op take its generic path (to compare speed, or to rule a kernel out when debugging).
+    The names are listed in ``minitorch_cnn.cuda.kernels.KERNELS``.
+    """
+    if xp is np or _cupy is None or not _cuda_kernels_enabled:
+        return None
+    from .cuda.kernels import KERNELS
+
+    return KERNELS.get(name)
+
+
+def set_cuda_kernels_enabled(enabled):
+    """Turn the hand-written CUDA kernels on or off; returns the previous setting."""
+    global _cuda_kernels_enabled
+    previous, _cuda_kernels_enabled = _cuda_kernels_enabled, bool(enabled)
+    return previous
+
+
+# ------------------------------------------------------------------ TF32 matmul
+# CuPy picks cuBLAS's compute type per dtype (cupy/_core/_routines_linalg.pyx); its numbering:
+_CUBLAS_COMPUTE_TYPE_DEFAULT, _CUBLAS_COMPUTE_TYPE_TF32 = 1, 7
+
+
+def set_matmul_tf32(enabled):
+    """Let cuBLAS run float32 matmuls on TF32 tensor cores (10-bit mantissa inputs, fp32 accumulate).
+
+    Applies to CuPy's 2-D matmul/dot/tensordot (GEMM); batched (3-D) matmul stays fp32.
+    Backs ``mt.backends.cuda.matmul.allow_tf32``. Does nothing without a GPU.
+    """
+    if not cupy_available():
+        return
+    from cupy._core import _routines_linalg
+
+    compute_type = _CUBLAS_COMPUTE_TYPE_TF32 if enabled else _CUBLAS_COMPUTE_TYPE_DEFAULT
+    _routines_linalg.set_compute_type(np.float32, compute_type)
+
+
+def matmul_tf32_enabled():
+    """Whether CuPy's float32 GEMMs use TF32 now (False without a GPU)."""
+    if not cupy_available():
+        return False
+    from cupy._core import _routines_linalg
+
+    return _routines_linalg.get_compute_type(np.float32) == _CUBLAS_COMPUTE_TYPE_TF32

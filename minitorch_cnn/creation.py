@@ -10,15 +10,16 @@ from .tensor import Tensor
 
 
 def _infer_np_dtype(data):
-    """PyTorch's inference: Python floats -> default float, ints -> int64, bools -> bool."""
+    """PyTorch's inference: Python floats -> default float, ints -> int64, bools -> bool;
+    NumPy arrays and scalars keep their dtype."""
     arr = np.asarray(data)
-    if arr.dtype.kind == "f" and not isinstance(data, np.ndarray):
-        return get_default_dtype().np_dtype
-    if arr.dtype.kind in "iu" and not isinstance(data, np.ndarray):
-        return np.int64
     if arr.dtype.kind not in "fiub":
         raise TypeError(f"tensor(): can't build a tensor from {type(data).__name__} of dtype {arr.dtype}")
-    return arr.dtype
+    if isinstance(data, (np.ndarray, np.generic)):
+        return arr.dtype
+    if arr.dtype.kind == "f":
+        return get_default_dtype().np_dtype
+    return np.int64 if arr.dtype.kind in "iu" else arr.dtype
 
 
 def _finish(data, dtype, device, requires_grad):
@@ -46,7 +47,10 @@ def tensor(data, dtype=None, device=None, requires_grad=False):
     else:
         if isinstance(data, (list, tuple)) and builtins.any(isinstance(x, Tensor) for x in _flatten(data)):
             data = _tensors_to_nested(data)
-        array = np.array(data, dtype=None if dtype is not None else _infer_np_dtype(data))
+        try:
+            array = np.array(data, dtype=None if dtype is not None else _infer_np_dtype(data))
+        except ValueError as e:  # ragged nested lists
+            raise ValueError(f"tensor(): expected a rectangular nested sequence of numbers: {e}") from None
     return _finish(array, dtype, device, requires_grad)
 
 
@@ -189,8 +193,12 @@ def randn_like(x, dtype=None, device=None, requires_grad=False):
 
 def randint(low, high=None, size=None, dtype=None, device=None, generator=None):
     """``randint(high, size)`` or ``randint(low, high, size)``: integers in [low, high)."""
-    if size is None:
+    if size is None and isinstance(high, (tuple, list)):  # randint(high, size)
         low, high, size = 0, low, high
+    elif high is None:  # randint(high, size=size)
+        low, high = 0, low
+    if size is None:
+        raise TypeError("randint() missing required argument 'size' (a tuple of ints)")
     if high <= low:
         raise RuntimeError(f"randint: expected low < high, got low={low}, high={high}")
     device = backend.as_device(device)

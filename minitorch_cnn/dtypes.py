@@ -5,10 +5,11 @@ import numpy as np
 
 
 class dtype:
-    __slots__ = ("name", "np_dtype", "is_floating_point", "itemsize")
+    __slots__ = ("name", "scalar_name", "np_dtype", "is_floating_point", "itemsize")
 
-    def __init__(self, name, np_dtype):
+    def __init__(self, name, np_dtype, scalar_name):
         self.name = name
+        self.scalar_name = scalar_name  # PyTorch's name in error messages: Float, Long, ...
         self.np_dtype = np.dtype(np_dtype)
         self.is_floating_point = self.np_dtype.kind == "f"
         self.itemsize = self.np_dtype.itemsize
@@ -20,15 +21,15 @@ class dtype:
         return (as_dtype, (self.name,))
 
 
-float16 = dtype("float16", np.float16)
-float32 = dtype("float32", np.float32)
-float64 = dtype("float64", np.float64)
-int8 = dtype("int8", np.int8)
-uint8 = dtype("uint8", np.uint8)
-int16 = dtype("int16", np.int16)
-int32 = dtype("int32", np.int32)
-int64 = dtype("int64", np.int64)
-bool_ = dtype("bool", np.bool_)
+float16 = dtype("float16", np.float16, "Half")
+float32 = dtype("float32", np.float32, "Float")
+float64 = dtype("float64", np.float64, "Double")
+int8 = dtype("int8", np.int8, "Char")
+uint8 = dtype("uint8", np.uint8, "Byte")
+int16 = dtype("int16", np.int16, "Short")
+int32 = dtype("int32", np.int32, "Int")
+int64 = dtype("int64", np.int64, "Long")
+bool_ = dtype("bool", np.bool_, "Bool")
 
 half, float, double, long, int = float16, float32, float64, int64, int32  # PyTorch's aliases
 

@@ -243,7 +243,12 @@ def where(condition, a, b):
     condition = as_operand(condition, a if isinstance(a, Tensor) else b)
     if not isinstance(condition, Tensor) or condition.data.dtype != np.bool_:
         raise RuntimeError(f"where: expected condition to be a bool tensor, got {getattr(condition, 'dtype', type(condition))}")
-    a, b = _promote("where", as_operand(a, condition), as_operand(b, condition))
+    a, b = as_operand(a, condition), as_operand(b, condition)
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):  # two Python scalars: PyTorch's dtype inference
+        from .creation import tensor
+
+        a = tensor(a, device=condition.device)
+    a, b = _promote("where", a, b)
     return elementwise.Where()(condition, a, b)
 
 
@@ -371,7 +376,7 @@ def mean(x, dim=None, keepdim=False, dtype=None):
     if x.data.dtype.kind != "f":
         raise RuntimeError(
             f"mean(): could not infer output dtype. Input dtype must be either a floating point or complex "
-            f"dtype. Got: {x.dtype.name.capitalize()}"
+            f"dtype. Got: {x.dtype.scalar_name}"
         )
     return reduce.Mean(normalize_dims(dim, x.ndim, "mean"), keepdim)(x)
 

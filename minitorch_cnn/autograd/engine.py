@@ -67,7 +67,8 @@ def run_backward(roots, retain_graph=False, capture=None):
             if new is not None:
                 g = new.data
         if leaf.grad is None:
-            if id(g) in given_to_leaf:  # never let two leaves share one gradient array
+            # .grad owns its array: never a read-only broadcast view, never shared by two leaves
+            if id(g) in given_to_leaf or not g.flags.owndata:
                 g = g.copy()
             given_to_leaf.add(id(g))
             leaf.grad = Tensor._from_op(g, None)

@@ -93,11 +93,11 @@ class Function:
         self._freed = True
 
     def __repr__(self):
-        return f"<{type(self).__name__}Backward>"
+        return f"<{self.name}>"
 
     @property
     def name(self):
-        return f"{type(self).__name__}Backward"
+        return f"{type(self).__name__}Backward0"  # PyTorch's spelling: MulBackward0
 
     @staticmethod
     def device_of(array):

@@ -1,6 +1,10 @@
 """Activations and (log-)softmax."""
+import math
+
+import numpy as np
+
 from ..autograd.function import Function
-from ..backend import get_array_module
+from ..backend import get_array_module, to_device
 
 
 class ReLU(Function):
@@ -78,3 +82,106 @@ class LogSoftmax(Function):
         # dX = dY - softmax(x) * sum(dY)
         (out,) = self.saved_tensors
         return g - get_array_module(out).exp(out) * g.sum(axis=self.dim, keepdims=True)
+
+
+class Hardtanh(Function):
+    """clamp(x, min_val, max_val); relu6 is Hardtanh(0, 6)."""
+
+    def __init__(self, min_val, max_val):
+        self.min_val, self.max_val = min_val, max_val
+
+    def forward(self, x):
+        self.save_for_backward(x)
+        return get_array_module(x).clip(x, self.min_val, self.max_val)
+
+    def backward(self, g):
+        # dX = dY * [min_val < x < max_val]
+        (x,) = self.saved_tensors
+        return g * ((x > self.min_val) & (x < self.max_val))
+
+
+class LeakyReLU(Function):
+    def __init__(self, negative_slope):
+        self.negative_slope = negative_slope
+
+    def forward(self, x):
+        self.save_for_backward(x)
+        return get_array_module(x).where(x > 0, x, x * self.negative_slope)
+
+    def backward(self, g):
+        # dX = dY * (1 if x > 0 else slope)
+        (x,) = self.saved_tensors
+        return get_array_module(g).where(x > 0, g, g * self.negative_slope)
+
+
+class ELU(Function):
+    """x if x > 0 else alpha * (exp(x) - 1)."""
+
+    def __init__(self, alpha):
+        self.alpha = alpha
+
+    def forward(self, x):
+        xp = get_array_module(x)
+        out = xp.where(x > 0, x, self.alpha * xp.expm1(xp.minimum(x, 0)))
+        self.save_for_backward(x, out)
+        return out
+
+    def backward(self, g):
+        # dX = dY * (1 if x > 0 else out + alpha)
+        x, out = self.saved_tensors
+        return get_array_module(g).where(x > 0, g, g * (out + self.alpha))
+
+
+class GELU(Function):
+    """x * Phi(x): exact with erf, or PyTorch's 'tanh' approximation."""
+
+    def __init__(self, approximate):
+        self.approximate = approximate
+
+    def forward(self, x):
+        xp = get_array_module(x)
+        self.save_for_backward(x)
+        if self.approximate == "tanh":
+            self.t = xp.tanh(0.7978845608028654 * (x + 0.044715 * x**3))
+            return 0.5 * x * (1 + self.t)
+        return (0.5 * x * (1 + _erf(xp, x * 0.7071067811865476))).astype(x.dtype, copy=False)
+
+    def backward(self, g):
+        (x,) = self.saved_tensors
+        xp = get_array_module(x)
+        if self.approximate == "tanh":
+            # dX = dY * (0.5 (1 + t) + 0.5 x (1 - t^2) sqrt(2/pi) (1 + 3 * 0.044715 x^2))
+            t = self.t
+            return g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * 0.7978845608028654 * (1 + 3 * 0.044715 * x * x))
+        # dX = dY * (Phi(x) + x * phi(x))
+        cdf = 0.5 * (1 + _erf(xp, x * 0.7071067811865476))
+        pdf = xp.exp(-0.5 * x * x) * 0.3989422804014327
+        return (g * (cdf + x * pdf)).astype(g.dtype, copy=False)
+
+
+def _erf(xp, x):
+    """erf elementwise (scipy's when installed, else math.erf); CuPy arrays take a round trip to the host."""
+    try:
+        from scipy.special import erf
+    except ImportError:
+        erf = np.vectorize(math.erf, otypes=[np.float64])
+    if xp is np:
+        return erf(x)
+    return xp.asarray(erf(to_device(x, "cpu")))
+
+
+class SiLU(Function):
+    """x * sigmoid(x)."""
+
+    def forward(self, x):
+        xp = get_array_module(x)
+        e = xp.exp(-abs(x))
+        s = xp.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+        self.save_for_backward(x)
+        self.s = s
+        return x * s
+
+    def backward(self, g):
+        # dX = dY * s * (1 + x (1 - s))
+        (x,), s = self.saved_tensors, self.s
+        return g * s * (1 + x * (1 - s))

@@ -3,7 +3,7 @@
 Binary ops broadcast like NumPy; each backward reduces its gradient back to
 its input's shape with ``unbroadcast``. Python scalars are constants (no grad).
 """
-import math
+import numpy as np
 
 from ..autograd.function import Function
 from ..backend import get_array_module
@@ -78,18 +78,17 @@ class Pow(Function):
         return out
 
     def backward(self, g):
-        # dA = dY * b * a^(b-1), dB = dY * out * log(a)
+        # dA = dY * b * a^(b-1)   (0 where b == 0, also at a == 0, as PyTorch)
+        # dB = dY * out * log(a)  (0 where a == 0 and b >= 0, as PyTorch)
         a, b, out = self.saved_tensors
+        xp = get_array_module(g)
+        a_arr, b_arr = xp.asarray(a, dtype=g.dtype), xp.asarray(b, dtype=g.dtype)  # a scalar side as 0-d
         da = db = None
-        if self.needs_input_grad[0]:
-            da = unbroadcast(g * b * a ** (b - 1), _shape(a))
-        if self.needs_input_grad[1]:
-            if isinstance(a, (int, float)):  # scalar base: c ** x
-                log_a = math.log(a) if a > 0 else math.nan
-            else:
-                xp = get_array_module(a)
-                log_a = xp.where(a > 0, xp.log(xp.where(a > 0, a, 1)), 0).astype(a.dtype)
-            db = unbroadcast(g * out * log_a, _shape(b))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if self.needs_input_grad[0]:
+                da = unbroadcast(xp.where(b_arr == 0, 0, g * b_arr * a_arr ** (b_arr - 1)), _shape(a))
+            if self.needs_input_grad[1]:
+                db = unbroadcast(xp.where((a_arr == 0) & (b_arr >= 0), 0, g * out * xp.log(a_arr)), _shape(b))
         return da, db
 
 

@@ -25,11 +25,9 @@ class MatMul(Function):
         a, b = self.saved_tensors
         a2 = a[None, :] if a.ndim == 1 else a
         b2 = b[:, None] if b.ndim == 1 else b
-        g2 = g
+        g2 = g[..., None] if b.ndim == 1 else g  # restore the squeezed column first (g is 0-d for vec @ vec)
         if a.ndim == 1:
             g2 = g2[..., None, :]
-        if b.ndim == 1:
-            g2 = g2[..., None]
         da = db = None
         if self.needs_input_grad[0]:
             da = g2 @ b2.swapaxes(-1, -2)

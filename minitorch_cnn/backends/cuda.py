@@ -1,0 +1,39 @@
+"""``mt.backends.cuda.matmul.allow_tf32``: TF32 tensor cores for float32 matmul (off by default).
+
+Like PyTorch, float32 matmuls are exact fp32 unless you opt in::
+
+    mt.backends.cuda.matmul.allow_tf32 = True   # cuBLAS rounds inputs to TF32, accumulates in fp32
+
+TF32 keeps float32's range but only a 10-bit mantissa (about 3 decimal digits), so results
+differ from fp32 by about 1e-3 relative. It applies to CuPy's 2-D GEMMs (conv via im2col,
+linear); batched 3-D matmul stays fp32.
+"""
+from .. import backend
+
+
+class _MatmulSettings:
+    """The ``matmul`` namespace; ``allow_tf32`` reads and sets CuPy's cuBLAS compute type."""
+
+    _allow_tf32 = False  # remembered without a GPU, applied to CuPy when one is present
+
+    @property
+    def allow_tf32(self):
+        if backend.cupy_available():
+            return backend.matmul_tf32_enabled()
+        return self._allow_tf32
+
+    @allow_tf32.setter
+    def allow_tf32(self, value):
+        type(self)._allow_tf32 = bool(value)
+        backend.set_matmul_tf32(bool(value))
+
+    def __repr__(self):
+        return f"<minitorch_cnn.backends.cuda.matmul allow_tf32={self.allow_tf32}>"
+
+
+matmul = _MatmulSettings()
+
+
+def is_built():
+    """True when the CUDA backend (CuPy) is installed, GPU or not."""
+    return backend.cupy_module() is not None

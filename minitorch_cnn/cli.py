@@ -1,0 +1,171 @@
+"""The command line: ``python -m minitorch_cnn COMMAND`` (or ``minitorch-cnn COMMAND``).
+
+Commands:
+    train      train a zoo model on a data set, with checkpoints, resume, metrics and plots
+    summary    the layer table of a zoo model (output shapes, parameters, MACs)
+    bench      time training steps of reference workloads, optionally against PyTorch
+    gradcheck  prove every op's gradient by finite differences, as a pass/fail table
+
+Misuse (an unknown model or data set, a malformed option) exits with code 2 and a one-line message;
+a run that cannot proceed (missing data files, a corrupt checkpoint) exits with code 1.
+"""
+import argparse
+import fnmatch
+import os
+import sys
+
+from .training.trainer import TrainingError
+from .utils.data.datasets import DatasetNotFoundError
+
+
+def _train_parser(sub):
+    from .training.builders import OPTIMIZERS, SCHEDULERS
+    from .training.data import DATASETS
+
+    p = sub.add_parser("train", help="train a model (default: LeNet-5 on scikit-learn's digits)",
+                       description="Train a zoo model on a data set. Writes checkpoint.pt, metrics.json, "
+                                   "curves.png and confusion_matrix.png to --out.")
+    p.add_argument("--model", default="lenet5", metavar="NAME", help="any name of `mt.models.list_models()` "
+                   "(default: lenet5)")
+    p.add_argument("--dataset", default="digits", metavar="NAME", help=f"{' | '.join(DATASETS)} (default: digits)")
+    p.add_argument("--data-dir", default="data", help="folder of the MNIST/CIFAR-10 files (default: ./data)")
+    p.add_argument("--download", action="store_true", help="fetch missing official files (checksums verified)")
+    p.add_argument("--epochs", type=_positive_int, default=15, help="train up to this epoch (default: 15)")
+    p.add_argument("--batch-size", type=_positive_int, default=32, help="mini-batch size (default: 32)")
+    p.add_argument("--optimizer", default="adam", choices=list(OPTIMIZERS), help="(default: adam)")
+    p.add_argument("--lr", type=float, default=None, help="learning rate (default: adam/adamw/rmsprop 1e-3, "
+                   "sgd 0.05, lion 1e-4)")
+    p.add_argument("--momentum", type=float, default=0.9, help="SGD momentum (default: 0.9)")
+    p.add_argument("--weight-decay", type=float, default=None, help="(default: the optimizer's own)")
+    p.add_argument("--scheduler", default="none", choices=list(SCHEDULERS), help="learning-rate schedule "
+                   "(default: none)")
+    p.add_argument("--augment", action="store_true", help="random shifts (and flips for CIFAR-10/fake)")
+    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="(default: auto, CUDA "
+                   "when available)")
+    p.add_argument("--seed", type=int, default=0, help="seeds initialisation, shuffling, dropout (default: 0)")
+    p.add_argument("--out", default=None, help="output folder (default: runs/MODEL-DATASET)")
+    p.add_argument("--resume", action="store_true", help="continue the run saved in --out up to --epochs")
+    p.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bars")
+    return p
+
+
+def _summary_parser(sub):
+    p = sub.add_parser("summary", help="print a model's layer table", description="Layer table of a zoo model: "
+                       "output shapes, parameters and multiply-accumulates (MACs).")
+    p.add_argument("model", metavar="MODEL", help="a name of `mt.models.list_models()`")
+    p.add_argument("--input", type=_shape, default=None, metavar="N,C,H,W",
+                   help="input size (default: 1,1,32,32 for lenet5, 1,3,32,32 for CIFAR models, else 1,3,224,224)")
+    p.add_argument("--num-classes", type=_positive_int, default=None, help="(default: the builder's)")
+    p.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
+    return p
+
+
+def _bench_parser(sub):
+    p = sub.add_parser("bench", help="time training steps of the benchmark workloads",
+                       description="Time a training step (forward, backward, SGD update) of TwoLayerNet, conv "
+                                   "layers, LeNet-5, ResNet-20 and ResNet-18 (small input); print a markdown "
+                                   "table and draw a bar chart.")
+    p.add_argument("--device", default="cpu", choices=["cpu", "cuda"], help="cuda also times NumPy vs CuPy")
+    p.add_argument("--compare-torch", action="store_true", help="also time PyTorch when it is installed")
+    p.add_argument("--quick", action="store_true", help="small batches and few repeats (a smoke test)")
+    p.add_argument("--repeat", type=_positive_int, default=None, help="timed steps per workload")
+    p.add_argument("--out", default="runs/bench", help="folder for bench.json and bench.png (default: runs/bench)")
+    return p
+
+
+def _gradcheck_parser(sub):
+    p = sub.add_parser("gradcheck", help="check every op's gradient by finite differences",
+                       description="Run mt.autograd.gradcheck on every op in float64 on tiny inputs and print a "
+                                   "pass/fail table. Exit code 1 when any op fails.")
+    p.add_argument("--ops", default="*", metavar="PATTERN", help="only the ops whose name matches (e.g. 'conv*')")
+    p.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
+    return p
+
+
+def build_parser(prog=None):
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for add in (_train_parser, _summary_parser, _bench_parser, _gradcheck_parser):
+        add(sub)
+    return parser
+
+
+def _positive_int(text):
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
+    return value
+
+
+def _shape(text):
+    try:
+        shape = tuple(int(v) for v in text.replace("x", ",").split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated integers like 1,3,224,224, got {text!r}")
+    if not shape or min(shape) < 1:
+        raise argparse.ArgumentTypeError(f"sizes must be positive, got {text!r}")
+    return shape
+
+
+def _check_model(parser, name):
+    from .models import list_models
+
+    if name not in list_models():
+        parser.error(f"unknown model {name!r}; valid names: {', '.join(list_models())}")
+
+
+SMALL_INPUT_MODELS = ("lenet5", "resnet20", "resnet32", "resnet44", "resnet56", "resnet110", "wrn*")
+
+
+def _summary(args):
+    from .models import get_model
+    from .utils.summary import summary
+
+    kwargs = {} if args.num_classes is None else {"num_classes": args.num_classes}
+    model = get_model(args.model, **kwargs)
+    input_size = args.input
+    if input_size is None:
+        small = any(fnmatch.fnmatch(args.model, p) for p in SMALL_INPUT_MODELS)
+        input_size = (1, 1 if args.model == "lenet5" else 3) + ((32, 32) if small else (224, 224))
+    print(summary(model, input_size=input_size, device=args.device))
+    return 0
+
+
+def _prog():
+    name = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else ""
+    return "python -m minitorch_cnn" if name in ("", "__main__.py", "-c") else name
+
+
+def main(argv=None):
+    """Entry point of ``python -m minitorch_cnn`` and of the ``minitorch-cnn`` script; returns the exit code."""
+    parser = build_parser(prog=_prog())
+    args = parser.parse_args(argv)
+    if args.command == "train":
+        from .training.data import DATASETS
+
+        _check_model(parser, args.model)
+        if args.dataset not in DATASETS:
+            parser.error(f"unknown data set {args.dataset!r}; valid names: {', '.join(DATASETS)}")
+    elif args.command == "summary":
+        _check_model(parser, args.model)
+    try:
+        if args.command == "train":
+            from .training import run_training
+
+            return run_training(vars(args))
+        if args.command == "summary":
+            return _summary(args)
+        if args.command == "bench":
+            from .bench import run_bench
+
+            return run_bench(args)
+        from .gradcheck_suite import run_gradcheck
+
+        return run_gradcheck(pattern=args.ops, device=args.device)
+    except KeyboardInterrupt:
+        print("\ninterrupted", file=sys.stderr)
+        return 130
+    except (TrainingError, DatasetNotFoundError) as e:  # the message is the whole story: no traceback
+        print(f"error: {e}", file=sys.stderr)
+        return 1

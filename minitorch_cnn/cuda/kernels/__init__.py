@@ -1,0 +1,26 @@
+"""Hand-written CUDA kernels (CuPy ``ElementwiseKernel``/``ReductionKernel``) that replace composed
+CuPy calls where one kernel saves launches and memory passes.
+
+Every kernel works on raw CuPy arrays, float32 or float64, and is compiled by CuPy the first
+time it runs for a dtype and device, then cached (in memory and on disk). Ops do not import
+this package: they ask ``minitorch_cnn.backend.kernel(name, xp)``, which returns one of the
+functions below for CuPy arrays and None for NumPy, so the generic xp code stays the
+reference and the fallback.
+
+This package imports cupy: import it only when CuPy is present.
+"""
+from .activation import bias_relu, relu_backward
+from .im2col import col2im, im2col
+from .loss import cross_entropy_backward, cross_entropy_forward
+from .norm import batch_norm_backward, batch_norm_eval_forward, batch_norm_train_forward
+from .optim import adam_step, sgd_step
+from .pool import avg_pool2d_backward, avg_pool2d_forward, max_pool2d_backward, max_pool2d_forward
+
+KERNELS = {f.__name__: f for f in (
+    im2col, col2im,
+    max_pool2d_forward, max_pool2d_backward, avg_pool2d_forward, avg_pool2d_backward,
+    batch_norm_train_forward, batch_norm_eval_forward, batch_norm_backward,
+    bias_relu, relu_backward,
+    cross_entropy_forward, cross_entropy_backward,
+    sgd_step, adam_step,
+)}

@@ -1,0 +1,27 @@
+"""Dropout: multiply by a random keep-mask scaled by 1/(1-p)."""
+from ..autograd.function import Function
+from ..backend import device_of
+from ..random import uniform_array
+
+
+def keep_mask(shape, p, dtype, like, generator=None):
+    """Bernoulli(1-p) mask scaled by 1/(1-p), drawn from ``mt.random`` so ``mt.manual_seed`` reproduces it.
+
+    ``shape`` may have 1s to share one draw across an axis (dropout2d: (N, C, 1, 1)).
+    """
+    keep = uniform_array(shape, 0.0, 1.0, dtype, device_of(like), generator) >= p
+    return keep.astype(dtype) * (1.0 / (1.0 - p)) if p < 1 else keep.astype(dtype)
+
+
+class Dropout(Function):
+    """y = x * mask; the mask broadcasts (whole channels when its trailing axes are 1)."""
+
+    def __init__(self, mask):
+        self.mask = mask
+
+    def forward(self, x):
+        return x * self.mask
+
+    def backward(self, g):
+        # dX = dY * mask
+        return g * self.mask

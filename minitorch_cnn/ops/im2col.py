@@ -1,0 +1,99 @@
+"""Sliding windows over (N, C, H, W) images: output sizes, im2col and its adjoint col2im.
+
+Convolution and pooling both look at the input through k x k windows. Window
+(oh, ow) with kernel offset (i, j) reads the *padded* input at
+
+    row = oh * stride_h + i * dilation_h,   col = ow * stride_w + j * dilation_w
+
+so for one kernel offset (i, j) the rows read by all outputs form ONE strided
+slice ``i*d : i*d + s*(OH-1) + 1 : s``. Everything here loops over the kh*kw
+kernel offsets only (never over the batch, channels or pixels) and moves whole
+strided slices, so the same code runs on NumPy and CuPy.
+
+Padding is given per side: ``((top, bottom), (left, right))``. Symmetric conv
+padding is ((p, p), (q, q)); ``padding='same'`` with an even kernel and pooling's
+``ceil_mode`` need the asymmetric form.
+"""
+from ..backend import get_array_module
+
+
+def pair(value):
+    """``3 -> (3, 3)``; a tuple/list of two stays as it is."""
+    if isinstance(value, (tuple, list)):
+        return tuple(value)
+    return (value, value)
+
+
+def conv_out_size(size, kernel, stride, pad_before, pad_after, dilation):
+    """floor((size + pads - dilation*(kernel-1) - 1) / stride) + 1, PyTorch's formula."""
+    return (size + pad_before + pad_after - dilation * (kernel - 1) - 1) // stride + 1
+
+
+def pool_out_size(size, kernel, stride, padding, dilation, ceil_mode):
+    """Pooling output size, PyTorch's rule.
+
+    With ``ceil_mode`` the division rounds up, but the last window must start
+    inside the input or the left padding: if it would start at or past
+    ``size + padding`` it is dropped.
+    """
+    span = size + 2 * padding - dilation * (kernel - 1) - 1
+    out = (span + (stride - 1 if ceil_mode else 0)) // stride + 1
+    if ceil_mode and (out - 1) * stride >= size + padding:
+        out -= 1
+    return out
+
+
+def pad_image(x, padding, value=0.0):
+    """Pad the last two axes by ((top, bottom), (left, right)) with ``value``; no copy when all are zero."""
+    (top, bottom), (left, right) = padding
+    if not (top or bottom or left or right):
+        return x
+    xp = get_array_module(x)
+    n, c, h, w = x.shape
+    out = xp.empty((n, c, h + top + bottom, w + left + right), dtype=x.dtype)
+    out.fill(value)
+    out[:, :, top : top + h, left : left + w] = x
+    return out
+
+
+def window_slices(kernel_size, stride, dilation, out_size):
+    """Yield (i, j, index): ``padded[index]`` is the (N, C, OH, OW) view of kernel offset (i, j)."""
+    (kh, kw), (sh, sw), (dh, dw), (oh, ow) = kernel_size, stride, dilation, out_size
+    for i in range(kh):
+        rows = slice(i * dh, i * dh + sh * (oh - 1) + 1, sh)
+        for j in range(kw):
+            cols = slice(j * dw, j * dw + sw * (ow - 1) + 1, sw)
+            yield i, j, (slice(None), slice(None), rows, cols)
+
+
+def im2col(x, kernel_size, stride, padding, dilation, out_size, pad_value=0.0):
+    """Unfold every window of ``x`` into columns.
+
+    x: (N, C, H, W). Returns cols of shape (N, C, kh, kw, OH, OW), C-contiguous:
+    ``cols[n, c, i, j, oh, ow] = padded[n, c, oh*sh + i*dh, ow*sw + j*dw]``.
+    Reshaped to (N, C*kh*kw, OH*OW) (a free view) it is the matrix a convolution
+    multiplies by the weight viewed as (C_out, C*kh*kw).
+    """
+    xp = get_array_module(x)
+    padded = pad_image(x, padding, pad_value)
+    n, c = x.shape[:2]
+    cols = xp.empty((n, c) + tuple(kernel_size) + tuple(out_size), dtype=x.dtype)
+    for i, j, index in window_slices(kernel_size, stride, dilation, out_size):
+        cols[:, :, i, j] = padded[index]
+    return cols
+
+
+def col2im(cols, x_shape, kernel_size, stride, padding, dilation):
+    """The adjoint of im2col: add every column entry back where it was read from.
+
+    cols: (N, C, kh, kw, OH, OW) as returned by im2col. Returns dx of ``x_shape``.
+    Overlapping windows accumulate: one strided add per kernel offset.
+    """
+    xp = get_array_module(cols)
+    (top, bottom), (left, right) = padding
+    n, c, h, w = x_shape
+    out_size = cols.shape[4:]
+    padded = xp.zeros((n, c, h + top + bottom, w + left + right), dtype=cols.dtype)
+    for i, j, index in window_slices(kernel_size, stride, dilation, out_size):
+        padded[index] += cols[:, :, i, j]
+    return padded[:, :, top : top + h, left : left + w]

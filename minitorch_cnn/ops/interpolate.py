@@ -1,0 +1,65 @@
+"""Resampling the last two axes by a separable linear map: out = A_h @ x @ A_w^T.
+
+Nearest and bilinear interpolation (and adaptive average pooling) are all of
+this form: each output row is a fixed weighted sum of input rows, and the same
+for columns. A is an (out, in) matrix with one (nearest) or two (bilinear)
+non-zeros per row, built once from PyTorch's source-index rules; the backward
+is the transpose, dX = A_h^T dY A_w.
+"""
+import numpy as np
+
+from ..autograd.function import Function
+from ..backend import device_of, to_device
+
+
+class Separable2d(Function):
+    """out = A_h @ x @ A_w^T on the last two axes of x (N, C, H, W)."""
+
+    def __init__(self, a_h, a_w):
+        self.a_h, self.a_w = a_h, a_w
+
+    def forward(self, x):
+        return self.a_h @ x @ self.a_w.T
+
+    def backward(self, grad):
+        # dX = A_h^T dY A_w
+        return self.a_h.T @ grad @ self.a_w
+
+
+def _scale(in_size, out_size, scale_factor, dtype):
+    """Output-to-input step, as PyTorch: 1/scale_factor when given, else in/out, in ``dtype``."""
+    if scale_factor is not None and scale_factor > 0:
+        return dtype.type(1.0 / scale_factor)
+    return dtype.type(in_size) / dtype.type(out_size)
+
+
+def nearest_matrix(in_size, out_size, scale_factor, like):
+    """Row i picks input min(floor(i * scale), in - 1), computed in float32 as PyTorch does."""
+    scale = _scale(in_size, out_size, scale_factor, np.dtype(np.float32))
+    src = np.minimum(np.floor(np.arange(out_size, dtype=np.float32) * scale).astype(np.int64), in_size - 1)
+    a = np.zeros((out_size, in_size), dtype=like.dtype)
+    a[np.arange(out_size), src] = 1
+    return to_device(a, device_of(like))
+
+
+def linear_matrix(in_size, out_size, scale_factor, align_corners, like):
+    """Row i mixes inputs h0 and h1 = min(h0 + 1, in - 1) with weights (1 - l, l).
+
+    align_corners: src = i * (in - 1) / (out - 1). Otherwise src = (i + 0.5) * scale - 0.5,
+    clamped at 0 (half-pixel centres). h0 = floor(src), l = src - h0.
+    """
+    dtype = np.dtype(like.dtype)
+    i = np.arange(out_size, dtype=dtype)
+    if align_corners:
+        scale = dtype.type(in_size - 1) / dtype.type(out_size - 1) if out_size > 1 else dtype.type(0)
+        src = i * scale
+    else:
+        src = np.maximum((i + dtype.type(0.5)) * _scale(in_size, out_size, scale_factor, dtype) - dtype.type(0.5), 0)
+    h0 = src.astype(np.int64)
+    h1 = np.minimum(h0 + 1, in_size - 1)
+    frac = src - h0
+    a = np.zeros((out_size, in_size), dtype=dtype)
+    rows = np.arange(out_size)
+    a[rows, h0] += 1 - frac
+    a[rows, h1] += frac  # (h1 == h0 only at the last input, where frac == 0)
+    return to_device(a, device_of(like))

@@ -1,0 +1,69 @@
+"""Losses written as single Functions where the composite would be slow or inexact.
+
+The rest (mse, l1, smooth_l1, bce_with_logits, label smoothing) are compositions
+of differentiable tensor functions in ``nn/functional.py``.
+"""
+from ..autograd.function import Function
+from ..backend import get_array_module
+
+
+class NLLLoss(Function):
+    """Per-item loss -weight[t] * logp[n, t, ...], zero where t == ignore_index.
+
+    logp: (N, C) or (N, C, d1, ...); target: (N,) or (N, d1, ...) int64.
+    ``reduction`` 'mean' divides by the summed weights of the non-ignored targets.
+    """
+
+    def __init__(self, target, weight, ignore_index, reduction):
+        self.target, self.weight = target, weight
+        self.ignore_index, self.reduction = ignore_index, reduction
+
+    def forward(self, logp):
+        xp = get_array_module(logp)
+        keep = self.target != self.ignore_index
+        safe = xp.where(keep, self.target, 0)
+        w = xp.ones(logp.shape[1], dtype=logp.dtype) if self.weight is None else self.weight
+        # per-item weight w[t], 0 where ignored
+        self.item_weight = (w[safe] * keep).astype(logp.dtype, copy=False)
+        self.safe = safe
+        picked = xp.take_along_axis(logp, xp.expand_dims(safe, 1), axis=1).squeeze(1)
+        loss = -picked * self.item_weight
+        self.shape = logp.shape
+        if self.reduction == "none":
+            return loss
+        if self.reduction == "sum":
+            return loss.sum()
+        self.total_weight = self.item_weight.sum()
+        return loss.sum() / self.total_weight
+
+    def backward(self, grad):
+        # dlogp[n, t_n] = -w[t_n] * dY_n (/ total weight for 'mean'); zero elsewhere
+        xp = get_array_module(grad)
+        scale = -self.item_weight * grad
+        if self.reduction == "mean":
+            scale = scale / self.total_weight
+        dlogp = xp.zeros(self.shape, dtype=grad.dtype)
+        xp.put_along_axis(dlogp, xp.expand_dims(self.safe, 1), xp.expand_dims(scale, 1), axis=1)
+        return dlogp
+
+
+class BinaryCrossEntropy(Function):
+    """-(t log x + (1-t) log(1-x)), each log clamped at -100 as in PyTorch; elementwise (no reduction)."""
+
+    def forward(self, x, t):
+        xp = get_array_module(x)
+        self.save_for_backward(x, t)
+        log_x = xp.maximum(xp.log(x), -100)
+        log_1mx = xp.maximum(xp.log1p(-x), -100)
+        return -(t * log_x + (1 - t) * log_1mx)
+
+    def backward(self, grad):
+        # dX = dY * (x - t) / max(x (1 - x), 1e-12);  dT = dY * (log(1-x) - log(x))
+        xp = get_array_module(grad)
+        x, t = self.saved_tensors
+        dx = dt = None
+        if self.needs_input_grad[0]:
+            dx = grad * (x - t) / xp.maximum(x * (1 - x), 1e-12)
+        if self.needs_input_grad[1]:
+            dt = grad * (xp.maximum(xp.log1p(-x), -100) - xp.maximum(xp.log(x), -100))
+        return dx, dt

@@ -1,0 +1,117 @@
+"""Batch normalisation and local response normalisation (AlexNet's "Norm").
+
+Both work on the channel axis 1 of (N, C), (N, C, L) or (N, C, H, W) input, in
+the input's own layout (no NCHW <-> NHWC copies).
+"""
+from ..autograd.function import Function
+from ..backend import get_array_module
+
+
+def _channel_shape(x):
+    """(1, C, 1, ...): broadcasts a per-channel vector against x."""
+    return (1, x.shape[1]) + (1,) * (x.ndim - 2)
+
+
+def _sum_but_channels(a):
+    """Sum over every axis except 1, as a (C,) vector.
+
+    Viewing a as (N, C, rest) and reducing the contiguous last axis first is
+    faster in NumPy than one reduction over (0, 2, 3).
+    """
+    a = a.reshape(a.shape[0], a.shape[1], -1)
+    return a.sum(axis=2).sum(axis=0)
+
+
+class BatchNorm(Function):
+    """y = (x - mean) / sqrt(var + eps) * weight + bias, per channel.
+
+    Training (``mean``/``var`` None): the batch's mean and *biased* variance over
+    every axis but 1; they are kept as ``batch_mean`` / ``batch_var`` so the
+    caller can update the running statistics. Eval: the given running mean/var.
+    ``weight`` and ``bias`` may be None (affine=False).
+    """
+
+    def __init__(self, eps, mean=None, var=None):
+        self.eps, self.mean, self.var = eps, mean, var
+        self.training = mean is None
+
+    def forward(self, x, weight=None, bias=None):
+        shape = _channel_shape(x)
+        self.count = x.size // x.shape[1]  # M: values per channel
+        if self.training:
+            mean = _sum_but_channels(x) / self.count
+            centered = x - mean.reshape(shape)
+            var = _sum_but_channels(centered * centered) / self.count
+            self.batch_mean, self.batch_var = mean, var
+        else:
+            mean, var = self.mean.astype(x.dtype, copy=False), self.var.astype(x.dtype, copy=False)
+            centered = x - mean.reshape(shape)
+        invstd = (1.0 / get_array_module(x).sqrt(var + self.eps)).astype(x.dtype, copy=False)
+        x_hat = centered
+        x_hat *= invstd.reshape(shape)
+        self.x_hat, self.invstd = x_hat, invstd
+        if weight is not None:
+            self.save_for_backward(weight)
+        out = x_hat * weight.reshape(shape) if weight is not None else x_hat.copy()
+        if bias is not None:
+            out += bias.reshape(shape)
+        return out
+
+    def backward(self, grad):
+        shape = _channel_shape(grad)
+        x_hat, invstd = self.x_hat, self.invstd
+        g_hat_scale = invstd * self.saved_tensors[0] if self.saved_tensors else invstd  # weight / std
+        sum_g = _sum_but_channels(grad)
+        dx = dw = db = None
+        if self.needs_input_grad[0]:
+            if self.training:
+                # dX = w / std * (dY - mean(dY) - x_hat * mean(dY * x_hat))
+                sum_g_xhat = _sum_but_channels(grad * x_hat)
+                dx = x_hat * (-sum_g_xhat / self.count).reshape(shape)
+                dx += grad
+                dx -= (sum_g / self.count).reshape(shape)
+                dx *= g_hat_scale.reshape(shape)
+            else:
+                # dX = dY * w / sqrt(running_var + eps)
+                dx = grad * g_hat_scale.reshape(shape)
+        if len(self.needs_input_grad) > 1 and self.needs_input_grad[1]:
+            # dW = sum(dY * x_hat)
+            dw = _sum_but_channels(grad * x_hat)
+        if len(self.needs_input_grad) > 2 and self.needs_input_grad[2]:
+            # db = sum(dY)
+            db = sum_g
+        return dx, dw, db
+
+
+class LocalResponseNorm(Function):
+    """y = x / (k + alpha/size * sum_{c' near c} x_c'^2) ** beta, PyTorch's convention.
+
+    The window around channel c is c - size//2 ... c + (size-1)//2 (zero outside).
+    """
+
+    def __init__(self, size, alpha, beta, k):
+        self.size, self.alpha, self.beta, self.k = size, alpha, beta, k
+
+    def _window_sum(self, a, before, after):
+        """s[:, c] = sum of a[:, c - before ... c + after] (zero-padded), a loop over the window only."""
+        xp = get_array_module(a)
+        c = a.shape[1]
+        padded = xp.zeros((a.shape[0], c + before + after) + a.shape[2:], dtype=a.dtype)
+        padded[:, before : before + c] = a
+        out = padded[:, 0:c].copy()
+        for offset in range(1, before + after + 1):
+            out += padded[:, offset : offset + c]
+        return out
+
+    def forward(self, x):
+        self.save_for_backward(x)
+        self.scale = self.k + self.alpha / self.size * self._window_sum(x * x, self.size // 2, (self.size - 1) // 2)
+        return x * self.scale ** -self.beta
+
+    def backward(self, grad):
+        # dX = dY * s^-beta - 2 alpha beta / size * x * windowsum^T(dY * x * s^(-beta-1))
+        (x,), s = self.saved_tensors, self.scale
+        inner = grad * x * s ** (-self.beta - 1)
+        # the adjoint of a window sum is the window sum with the window mirrored
+        back = self._window_sum(inner, (self.size - 1) // 2, self.size // 2)
+        return grad * s ** -self.beta - 2 * self.alpha * self.beta / self.size * x * back

@@ -1,0 +1,161 @@
+"""2-D pooling: max, average, and their adaptive forms.
+
+Max and average pooling walk the kh*kw kernel offsets of ``im2col.window_slices``:
+each offset is one strided (N, C, OH, OW) view of the padded input, so a running
+max (or sum) over the offsets needs no (N, C, kh, kw, OH, OW) buffer. The
+backward adds dY back through the same views (col2im without the columns).
+
+Adaptive pooling gives output cell i the input rows
+``floor(i*H/OH) <= h < ceil((i+1)*H/OH)`` (bins may overlap), as PyTorch does.
+"""
+from ..autograd.function import Function
+from ..backend import get_array_module, scatter_add
+from .im2col import pad_image, window_slices
+
+
+def _padded_zeros(xp, x_shape, padding, dtype):
+    (top, bottom), (left, right) = padding
+    n, c, h, w = x_shape
+    return xp.zeros((n, c, h + top + bottom, w + left + right), dtype=dtype)
+
+
+def _crop(padded, x_shape, padding):
+    (top, _), (left, _) = padding
+    return padded[:, :, top : top + x_shape[2], left : left + x_shape[3]]
+
+
+class MaxPool2d(Function):
+    """out[n, c, oh, ow] = max over the window; padding reads as -inf.
+
+    ``padding`` is ((top, bottom), (left, right)) where bottom/right include the
+    extra rows ``ceil_mode`` needs. ``self.indices`` holds PyTorch's flat
+    ``h * W + w`` position of each maximum in the unpadded input.
+    """
+
+    def __init__(self, kernel_size, stride, padding, dilation, out_size):
+        self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
+        self.dilation, self.out_size = dilation, out_size
+
+    def forward(self, x):
+        xp = get_array_module(x)
+        padded = pad_image(x, self.padding, -xp.inf)
+        windows = window_slices(self.kernel_size, self.stride, self.dilation, self.out_size)
+        kw = self.kernel_size[1]
+        _, _, first = next(windows)
+        out = padded[first].copy()
+        arg = xp.zeros(out.shape, dtype=xp.int32)
+        for i, j, index in windows:
+            v = padded[index]
+            # strictly greater keeps the first maximum in scan order; NaN wins, as in PyTorch
+            better = (v > out) | xp.isnan(v)
+            xp.copyto(out, v, where=better)
+            arg[better] = i * kw + j
+        self.offset = arg  # kernel offset i*kw + j of each maximum
+        self.x_shape = x.shape
+        return out
+
+    @property
+    def indices(self):
+        """Flat input index h*W + w of each maximum, int64, like PyTorch's return_indices."""
+        xp = get_array_module(self.offset)
+        kw = self.kernel_size[1]
+        (sh, sw), (dh, dw), ((top, _), (left, _)) = self.stride, self.dilation, self.padding
+        oh, ow = self.out_size
+        off = self.offset.astype(xp.int64)
+        h = xp.arange(oh).reshape(-1, 1) * sh - top + (off // kw) * dh
+        w = xp.arange(ow) * sw - left + (off % kw) * dw
+        return h * self.x_shape[3] + w
+
+    def backward(self, grad):
+        # dX[argmax window position] += dY, one strided add per kernel offset
+        xp = get_array_module(grad)
+        dx = _padded_zeros(xp, self.x_shape, self.padding, grad.dtype)
+        kw = self.kernel_size[1]
+        for i, j, index in window_slices(self.kernel_size, self.stride, self.dilation, self.out_size):
+            dx[index] += xp.where(self.offset == i * kw + j, grad, 0)
+        return _crop(dx, self.x_shape, self.padding)
+
+
+class AvgPool2d(Function):
+    """out = (sum over the window) / divisor; ``divisor`` is an (OH, OW) array or a number."""
+
+    def __init__(self, kernel_size, stride, padding, out_size, divisor):
+        self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
+        self.out_size, self.divisor = out_size, divisor
+
+    def forward(self, x):
+        padded = pad_image(x, self.padding, 0.0)
+        windows = window_slices(self.kernel_size, self.stride, (1, 1), self.out_size)
+        _, _, first = next(windows)
+        out = padded[first].copy()
+        for _, _, index in windows:
+            out += padded[index]
+        self.x_shape = x.shape
+        return out / self.divisor
+
+    def backward(self, grad):
+        # dX[window] += dY / divisor for every window that covers the pixel
+        xp = get_array_module(grad)
+        g = (grad / self.divisor).astype(grad.dtype, copy=False)
+        dx = _padded_zeros(xp, self.x_shape, self.padding, grad.dtype)
+        for _, _, index in window_slices(self.kernel_size, self.stride, (1, 1), self.out_size):
+            dx[index] += g
+        return _crop(dx, self.x_shape, self.padding)
+
+
+def adaptive_bins(size, out):
+    """(start, end) lists: bin i covers [floor(i*size/out), ceil((i+1)*size/out))."""
+    starts = [(i * size) // out for i in range(out)]
+    ends = [-((-(i + 1) * size) // out) for i in range(out)]
+    return starts, ends
+
+
+def averaging_matrix(xp, size, out, dtype):
+    """A (out, size) matrix whose row i averages bin i.
+
+    Bin averages are separable, so adaptive average pooling is
+    ``interpolate.Separable2d(A_h, A_w)``: out = A_h @ x @ A_w^T.
+    """
+    a = xp.zeros((out, size), dtype=dtype)
+    for i, (s, e) in enumerate(zip(*adaptive_bins(size, out))):
+        a[i, s:e] = 1.0 / (e - s)
+    return a
+
+
+def _bin_index(xp, size, out):
+    """(out, k) input positions of each bin, k = the widest bin; short bins repeat their last position."""
+    starts, ends = adaptive_bins(size, out)
+    k = max(e - s for s, e in zip(starts, ends))
+    start, end = xp.asarray(starts).reshape(-1, 1), xp.asarray(ends).reshape(-1, 1)
+    return xp.minimum(start + xp.arange(k), end - 1)
+
+
+class AdaptiveMaxPool2d(Function):
+    """Gathers every bin as (N, C, OH, kh, OW, kw) and takes its max; ``self.indices`` is h*W + w."""
+
+    def __init__(self, out_size):
+        self.out_size = out_size
+
+    def forward(self, x):
+        xp = get_array_module(x)
+        n, c, h, w = x.shape
+        (oh, ow), rows, cols = self.out_size, _bin_index(xp, h, self.out_size[0]), _bin_index(xp, w, self.out_size[1])
+        kh, kw = rows.shape[1], cols.shape[1]
+        flat = rows.reshape(oh, kh, 1, 1) * w + cols.reshape(1, 1, ow, kw)  # (OH, kh, OW, kw)
+        windows = x.reshape(n, c, h * w)[:, :, flat].transpose(0, 1, 2, 4, 3, 5).reshape(n, c, oh, ow, kh * kw)
+        # NaN counts as the maximum, as in PyTorch
+        best = xp.argmax(xp.where(xp.isnan(windows), xp.inf, windows), axis=-1)[..., None]
+        positions = xp.broadcast_to(flat.transpose(0, 2, 1, 3).reshape(oh, ow, kh * kw), windows.shape)
+        self.indices = xp.take_along_axis(positions, best, axis=-1)[..., 0]
+        self.x_shape = x.shape
+        return xp.take_along_axis(windows, best, axis=-1)[..., 0]
+
+    def backward(self, grad):
+        # dX[argmax] += dY (bins overlap, so repeated positions accumulate)
+        xp = get_array_module(grad)
+        n, c, h, w = self.x_shape
+        dx = xp.zeros((n, c, h * w), dtype=grad.dtype)
+        nc = xp.arange(n * c).reshape(n, c, 1, 1)
+        scatter_add(dx.reshape(-1), (nc * (h * w) + self.indices).reshape(-1), grad.reshape(-1))
+        return dx.reshape(self.x_shape)
+

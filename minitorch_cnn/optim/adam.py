@@ -1,0 +1,87 @@
+"""Adam (Kingma & Ba 2015), its AMSGrad variant, and AdamW (decoupled weight decay, Loshchilov & Hutter 2019)."""
+import numpy as np
+
+from ..autograd import no_grad
+from ..backend import get_array_module
+from ..tensor import Tensor
+from .optimizer import Optimizer
+
+
+class Adam(Optimizer):
+    """Adaptive moments: a momentum of the gradient divided by the root of a momentum of its square.
+
+    Per step ``t`` (1, 2, ...), with ``g = p.grad`` (negated when ``maximize``)::
+
+        g = g + weight_decay * p             (Adam)   or   p = p * (1 - lr * weight_decay)   (AdamW)
+        m = m + (1 - beta1) * (g - m)                     # first moment (a lerp)
+        v = beta2 * v + (1 - beta2) * g * g               # second moment
+        v_max = max(v_max, v)                             # amsgrad only; then v_max replaces v below
+        denom = sqrt(v) / sqrt(1 - beta2**t) + eps        # eps outside the bias correction, as PyTorch
+        p = p - (lr / (1 - beta1**t)) * m / denom
+
+    ``foreach`` is accepted for PyTorch compatibility (one code path here).
+    """
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *,
+                 foreach=None, maximize=False, decoupled_weight_decay=False):
+        if lr < 0.0:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if eps < 0.0:
+            raise ValueError(f"Invalid epsilon value: {eps}")
+        if not 0.0 <= betas[0] < 1.0:
+            raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
+        if not 0.0 <= betas[1] < 1.0:
+            raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
+        if weight_decay < 0.0:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
+                        maximize=maximize, foreach=foreach, decoupled_weight_decay=decoupled_weight_decay)
+        super().__init__(params, defaults)
+
+    @no_grad()
+    def step(self, closure=None):
+        """One update of every parameter that has a gradient; returns ``closure()`` if given."""
+        loss = self._evaluate(closure)
+        for group in self.param_groups:
+            lr, (beta1, beta2), eps, wd = group["lr"], group["betas"], group["eps"], group["weight_decay"]
+            for p in self._params_with_grad(group):
+                g = -p.grad.data if group["maximize"] else p.grad.data
+                state = self.state[p]
+                if not state:
+                    self._init_state(state, p, group["amsgrad"])
+                state["step"] = state["step"] + 1
+                t = float(state["step"])
+                if wd != 0:
+                    if group["decoupled_weight_decay"]:
+                        p.mul_(1 - lr * wd)
+                    else:
+                        g = g + wd * p.data
+                m, v = state["exp_avg"].data, state["exp_avg_sq"].data
+                m += (1 - beta1) * (g - m)
+                v *= beta2
+                v += (1 - beta2) * g * g
+                if group["amsgrad"]:
+                    v = get_array_module(v).maximum(state["max_exp_avg_sq"].data, v,
+                                                    out=state["max_exp_avg_sq"].data)
+                denom = get_array_module(v).sqrt(v) / (1 - beta2**t) ** 0.5 + eps
+                self._add_(p, -(lr / (1 - beta1**t)) * m / denom, alpha=1)
+        return loss
+
+    @staticmethod
+    def _init_state(state, p, amsgrad):
+        """Zero moments shaped like ``p``; the step counter is a float32 CPU scalar tensor, as PyTorch's."""
+        xp = get_array_module(p.data)
+        state["step"] = Tensor._from_op(np.array(0.0, dtype=np.float32), None)
+        state["exp_avg"] = Tensor._from_op(xp.zeros_like(p.data), None)
+        state["exp_avg_sq"] = Tensor._from_op(xp.zeros_like(p.data), None)
+        if amsgrad:
+            state["max_exp_avg_sq"] = Tensor._from_op(xp.zeros_like(p.data), None)
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay: ``p *= 1 - lr * weight_decay`` instead of an L2 term in ``g``."""
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False, *,
+                 maximize=False, foreach=None):
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, foreach=foreach, maximize=maximize,
+                         decoupled_weight_decay=True)

@@ -1,0 +1,171 @@
+"""The Optimizer base class: parameter groups, per-parameter state, ``zero_grad`` and state_dicts.
+
+A subclass only writes ``step()``: for every parameter with a gradient it reads ``p.grad.data`` (a raw
+NumPy/CuPy array), updates its own state and then the parameter, in place, under ``no_grad``.
+Gradients are never modified in place: the autograd engine may share their arrays.
+
+The state_dict layout is PyTorch's, so checkpoints and habits carry over::
+
+    {'state': {0: {'momentum_buffer': tensor}, ...},          # keyed by parameter index
+     'param_groups': [{'lr': 0.1, ..., 'params': [0, 1]}, ...]}
+"""
+import copy
+from collections import defaultdict
+from itertools import chain
+
+from ..autograd import enable_grad
+from ..tensor import Tensor
+
+
+class _RequiredParameter:
+    """Marks a hyper-parameter that every param group must set (``lr`` of an optimizer without default)."""
+
+    def __repr__(self):
+        return "<required parameter>"
+
+
+required = _RequiredParameter()
+
+
+class Optimizer:
+    """Base class of all optimizers.
+
+    Args:
+        params: an iterable of Tensors, of ``(name, Tensor)`` pairs (``model.named_parameters()``),
+            or of dicts (param groups) each with a ``'params'`` entry and per-group options.
+        defaults: the options (``lr``, ``momentum`` ...) used by groups that do not set them.
+    """
+
+    def __init__(self, params, defaults):
+        self.defaults = defaults
+        if isinstance(params, Tensor):
+            raise TypeError("params argument given to the optimizer should be an iterable of Tensors or dicts, "
+                            f"but got {type(params).__name__}")
+        self.state = defaultdict(dict)  # param Tensor -> its state dict (hashed by identity)
+        self.param_groups = []
+        param_groups = list(params)
+        if len(param_groups) == 0:
+            raise ValueError("optimizer got an empty parameter list")
+        if not isinstance(param_groups[0], dict):
+            param_groups = [{"params": param_groups}]
+        for group in param_groups:
+            self.add_param_group(group)
+
+    def __repr__(self):
+        lines = [f"{type(self).__name__} ("]
+        for i, group in enumerate(self.param_groups):
+            lines.append(f"Parameter Group {i}")
+            lines += [f"    {key}: {group[key]}" for key in sorted(group) if key != "params"]
+        return "\n".join(lines) + "\n)"
+
+    def add_param_group(self, param_group):
+        """Add a group of parameters with its own options (e.g. a new layer to fine-tune)."""
+        if not isinstance(param_group, dict):
+            raise TypeError(f"param_group must be a dict, but got {type(param_group).__name__}")
+        params = param_group["params"]
+        if isinstance(params, Tensor):
+            params = [params]
+        elif isinstance(params, set):
+            raise TypeError("optimizer parameters need to be organized in ordered collections, but the ordering of "
+                            "tensors in sets will change between runs. Please use a list instead.")
+        params = list(params)
+        names = [p[0] for p in params if isinstance(p, tuple)]
+        params = [p[1] if isinstance(p, tuple) else p for p in params]
+        if names and len(names) != len(params):
+            raise ValueError("all optimizer params should be with/without names. Some param names are missing")
+        param_group["params"] = params
+        if names:
+            param_group["param_names"] = names
+        for p in params:
+            if not isinstance(p, Tensor):
+                raise TypeError(f"optimizer can only optimize Tensors, but one of the params is {type(p).__name__}")
+            if not p.is_leaf:
+                raise ValueError("can't optimize a non-leaf Tensor")
+        for name, default in self.defaults.items():
+            if default is required and name not in param_group:
+                raise ValueError(f"parameter group didn't specify a value of required optimization parameter {name}")
+            param_group.setdefault(name, default)
+        for group in self.param_groups:
+            if ("param_names" in group) != ("param_names" in param_group):
+                kind = "with names" if "param_names" in param_group else "without names"
+                raise ValueError("all optimizer param groups should be with/without names. "
+                                 f"cannot add param group {kind} to the optimizer")
+            if any(p is q for p in group["params"] for q in params):
+                raise ValueError("some parameters appear in more than one parameter group")
+        self.param_groups.append(param_group)
+
+    def zero_grad(self, set_to_none=True):
+        """Forget the gradients: ``p.grad = None`` (default) or fresh zero arrays."""
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                if set_to_none:
+                    p.grad = None
+                else:
+                    p.grad = Tensor._from_op(p.grad.data * 0, None)  # a new array: grads may be shared
+
+    def step(self, closure=None):
+        raise NotImplementedError
+
+    @staticmethod
+    def _evaluate(closure):
+        """Run the optional ``closure`` (re-computes the loss with grad enabled) before a step."""
+        if closure is None:
+            return None
+        with enable_grad():
+            return closure()
+
+    def _params_with_grad(self, group):
+        """The group's parameters that received a gradient (the others are skipped, as in PyTorch)."""
+        return [p for p in group["params"] if p.grad is not None]
+
+    @staticmethod
+    def _add_(param, update, alpha):
+        """``param += alpha * update`` in place on its raw array; ``update`` is a raw array."""
+        param.add_(Tensor._from_op(update, None), alpha=alpha)
+
+    # ---------------------------------------------------------------- checkpoints
+    def state_dict(self):
+        """``{'state': {index: {...}}, 'param_groups': [{..., 'params': [indices]}]}`` (tensors not copied)."""
+        index = {}
+        groups = []
+        for group in self.param_groups:
+            packed = {k: v for k, v in group.items() if k != "params"}
+            for p in group["params"]:
+                index.setdefault(id(p), len(index))
+            packed["params"] = [index[id(p)] for p in group["params"]]
+            groups.append(packed)
+        state = {index[id(p)]: s for p, s in self.state.items()}
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict):
+        """Restore options and state saved by ``state_dict()``; state tensors move to each parameter's device."""
+        saved_groups = copy.deepcopy(state_dict["param_groups"])
+        if len(saved_groups) != len(self.param_groups):
+            raise ValueError("loaded state dict has a different number of parameter groups")
+        if any(len(g["params"]) != len(s["params"]) for g, s in zip(self.param_groups, saved_groups)):
+            raise ValueError("loaded state dict contains a parameter group that doesn't match the size of "
+                             "optimizer's group")
+        id_map = dict(zip(chain.from_iterable(g["params"] for g in saved_groups),
+                          chain.from_iterable(g["params"] for g in self.param_groups)))
+        self.state = defaultdict(dict)
+        for key, saved in state_dict["state"].items():
+            if key in id_map:
+                param = id_map[key]
+                self.state[param] = {k: _cast_state(param, k, v) for k, v in saved.items()}
+        for group, saved in zip(self.param_groups, saved_groups):
+            saved["params"] = group["params"]
+            if "param_names" in group and "param_names" not in saved:
+                saved["param_names"] = group["param_names"]
+        self.param_groups = saved_groups
+
+
+def _cast_state(param, key, value):
+    """A copy of one state entry on ``param``'s device (and float dtype); ``step`` counters stay as saved."""
+    if not isinstance(value, Tensor):
+        return copy.deepcopy(value)
+    if key == "step":
+        return value.clone()
+    dtype = param.dtype if param.is_floating_point() else value.dtype
+    return value.to(device=param.device, dtype=dtype, copy=True)

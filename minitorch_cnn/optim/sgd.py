@@ -1,0 +1,58 @@
+"""Stochastic gradient descent, with momentum and Nesterov momentum (PyTorch's formulation)."""
+from ..autograd import no_grad
+from ..tensor import Tensor
+from .optimizer import Optimizer
+
+
+class SGD(Optimizer):
+    """``p -= lr * d`` where ``d`` is the gradient, optionally decayed and smoothed by momentum.
+
+    Per step, with ``g = p.grad`` (negated when ``maximize``)::
+
+        g = g + weight_decay * p                       # L2 penalty (coupled)
+        b = g                      on the first step   # momentum buffer
+        b = momentum * b + (1 - dampening) * g          later
+        d = g + momentum * b  if nesterov  else  b
+        p = p - lr * d
+
+    Note the buffer accumulates ``g`` rather than ``lr * g`` (Sutskever et al. put lr inside): the two
+    agree for a constant lr. ``foreach`` is accepted for PyTorch compatibility (one code path here).
+    """
+
+    def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, *,
+                 maximize=False, foreach=None):
+        if lr < 0.0:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if momentum < 0.0:
+            raise ValueError(f"Invalid momentum value: {momentum}")
+        if weight_decay < 0.0:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
+        defaults = dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
+                        nesterov=nesterov, maximize=maximize, foreach=foreach)
+        super().__init__(params, defaults)
+
+    @no_grad()
+    def step(self, closure=None):
+        """One update of every parameter that has a gradient; returns ``closure()`` if given."""
+        loss = self._evaluate(closure)
+        for group in self.param_groups:
+            momentum, dampening = group["momentum"], group["dampening"]
+            for p in self._params_with_grad(group):
+                g = -p.grad.data if group["maximize"] else p.grad.data
+                if group["weight_decay"] != 0:
+                    g = g + group["weight_decay"] * p.data
+                if momentum != 0:
+                    state = self.state[p]
+                    if "momentum_buffer" not in state:
+                        state["momentum_buffer"] = Tensor._from_op(g.copy(), None)
+                    else:
+                        buf = state["momentum_buffer"].data
+                        buf *= momentum
+                        buf += (1 - dampening) * g
+                    buf = state["momentum_buffer"].data
+                    g = g + momentum * buf if group["nesterov"] else buf
+                self._add_(p, g, alpha=-group["lr"])
+        return loss
+

@@ -1,0 +1,77 @@
+"""``run_training(config)``: what ``python -m minitorch_cnn train`` does, from options to result files."""
+import time
+from pathlib import Path
+
+import numpy as np
+
+from ..random import manual_seed
+from .builders import build_model, build_optimizer, build_scheduler, resolve_device
+from .data import CHANNELS, NUM_CLASSES, load_splits
+from .trainer import Trainer, read_checkpoint
+
+# Options that may change when a run is resumed; all the others come from the checkpoint.
+RESUME_OVERRIDES = ("epochs", "device", "data_dir", "download", "out", "progress", "resume")
+
+
+def _augmentation(dataset):
+    """Random shifts by up to 2 pixels (digits) or 4 pixels and horizontal flips (CIFAR-10, fake)."""
+    from ..utils.data import transforms as T
+
+    if dataset in ("cifar10", "fake"):
+        return T.Compose([T.RandomCrop(32, padding=4), T.RandomHorizontalFlip()])
+    return T.RandomCrop(32, padding=2)
+
+
+def run_training(config):
+    """Train as ``config`` (the command's options as a dict) says; returns the exit code (0, or 130 on Ctrl-C)."""
+    started = time.perf_counter()
+    config = dict(config)
+    if config.get("out") is None:
+        config["out"] = str(Path("runs") / f"{config['model']}-{config['dataset']}")
+    out = Path(config["out"])
+    state = None
+    if config.get("resume"):
+        state = read_checkpoint(out)
+        config = {**state["config"], **{k: config[k] for k in RESUME_OVERRIDES if k in config}}
+    config.pop("command", None)
+    device = resolve_device(config["device"])
+
+    manual_seed(config["seed"])
+    np.random.seed(config["seed"])
+    model, channels = build_model(config["model"], NUM_CLASSES, (CHANNELS[config["dataset"]], 32, 32))
+    model.to(device)
+    data = load_splits(config["dataset"], config["data_dir"], config.get("download", False), channels=channels)
+    optimizer = build_optimizer(config["optimizer"], model.parameters(), config["lr"], config["weight_decay"],
+                                config["momentum"])
+    steps_per_epoch = -(-len(data.train) // config["batch_size"])
+    scheduler, interval = build_scheduler(config["scheduler"], optimizer, config["epochs"], steps_per_epoch)
+    trainer = Trainer(model, optimizer, data, out, epochs=config["epochs"], batch_size=config["batch_size"],
+                      scheduler=scheduler, scheduler_interval=interval, device=device, config=config,
+                      augment=_augmentation(config["dataset"]) if config["augment"] else None,
+                      progress=config.get("progress", True))
+    if state is not None:
+        trainer.load_checkpoint(state)
+    _print_header(config, model, data, device, trainer)
+
+    results = trainer.fit()
+    if results is None:
+        print(f"stopped after {trainer.epoch} epochs and {trainer.batch} batches; checkpoint saved in {out}\n"
+              f"resume with: python -m minitorch_cnn train --resume --out {out} --epochs {config['epochs']}",
+              flush=True)
+        return 130
+    print(f"wrote {out}/: checkpoint.pt, metrics.json, curves.png, confusion_matrix.png "
+          f"({time.perf_counter() - started:.0f}s in all)", flush=True)
+    return 0
+
+
+def _print_header(config, model, data, device, trainer):
+    num_params = sum(p.numel() for p in model.parameters())
+    c, h, w = data.image_shape
+    lr = trainer.optimizer.param_groups[0]["lr"]
+    print(f"{config['model']} ({num_params:,} parameters) on {config['dataset']} ({c}x{h}x{w}): "
+          f"{len(data.train):,} train / {len(data.val):,} validation / {len(data.test):,} test images, on {device}")
+    print(f"{config['optimizer']} lr {lr:g}, batch {config['batch_size']}, scheduler {config['scheduler']}, "
+          f"augment {'on' if config['augment'] else 'off'}, seed {config['seed']}, {config['epochs']} epochs -> "
+          f"{config['out']}")
+    if trainer.epoch or trainer.batch:
+        print(f"resuming after epoch {trainer.epoch}" + (f", batch {trainer.batch}" if trainer.batch else ""))

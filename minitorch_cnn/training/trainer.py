@@ -1,0 +1,269 @@
+"""The training loop of ``python -m minitorch_cnn train``: epochs, validation, checkpoints, resume.
+
+One epoch is one pass over the shuffled training set in mini-batches (forward, cross-entropy, backward,
+optimizer step) followed by one pass over the validation set without gradients. After every epoch the
+checkpoint (model, optimizer, scheduler, history and random-number state) is written atomically, with
+``metrics.json`` and ``curves.png``. Ctrl-C lets the current batch finish, then the state *inside* the
+epoch (batches done, running sums) is saved too, so that resuming gives exactly the numbers of a run
+that was never stopped: the shuffle order is re-drawn from the random state saved at the epoch's start,
+the finished batches are skipped, and the random state of the moment of the stop is put back.
+"""
+import signal
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from .. import random as mt_random
+from ..autograd import no_grad
+from ..nn import functional as F
+from ..serialization import load, save
+from ..utils.data.dataloader import DataLoader
+from .metrics import confusion_matrix, write_metrics
+from .plots import plot_confusion_matrix, plot_curves
+
+CHECKPOINT = "checkpoint.pt"
+
+
+class TrainingError(RuntimeError):
+    """A run that cannot proceed; the message says why and what to do (the command line prints only it)."""
+
+
+class CheckpointError(TrainingError):
+    """A checkpoint that cannot be read or does not belong to this run."""
+
+
+class _StopRequest:
+    """While active, the first Ctrl-C only sets ``requested``; the loop stops after the current batch."""
+
+    def __init__(self):
+        self.requested = False
+
+    def __enter__(self):
+        self._previous = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def __exit__(self, *exc):
+        signal.signal(signal.SIGINT, self._previous)
+
+    def _handle(self, signum, frame):
+        if self.requested:  # a second Ctrl-C stops at once
+            raise KeyboardInterrupt
+        self.requested = True
+        print("\nCtrl-C: finishing this batch, then saving the checkpoint (press again to quit now)",
+              file=sys.stderr)
+
+
+class Trainer:
+    """Trains ``model`` on ``data`` (a ``training.data.Splits``) and writes its results to ``out_dir``.
+
+    Args:
+        augment: a callable applied to each training batch of images (N, C, H, W), or None.
+        scheduler_interval: ``'epoch'`` or ``'batch'``: when ``scheduler.step()`` is called.
+        config: the run's settings, saved in the checkpoint and ``metrics.json``.
+    """
+
+    def __init__(self, model, optimizer, data, out_dir, *, epochs, batch_size=64, scheduler=None,
+                 scheduler_interval="epoch", augment=None, device="cpu", config=None, progress=True,
+                 eval_batch_size=512):
+        self.model, self.optimizer, self.data = model, optimizer, data
+        self.scheduler, self.scheduler_interval = scheduler, scheduler_interval
+        self.out_dir = Path(out_dir)
+        self.epochs, self.augment, self.device = epochs, augment, device
+        self.config = dict(config or {})
+        self.progress = progress
+        self.train_loader = DataLoader(data.train, batch_size=batch_size, shuffle=True)
+        self.val_loader = DataLoader(data.val, batch_size=eval_batch_size)
+        self.test_loader = DataLoader(data.test, batch_size=eval_batch_size)
+        self.history = []  # one metrics row per finished epoch
+        self.epoch = 0  # finished epochs
+        self.batch = 0  # batches done in the unfinished epoch (not 0 only after Ctrl-C)
+        self._partial = {"loss_sum": 0.0, "correct": 0, "seen": 0, "seconds": 0.0}
+        self._epoch_rng_state = None
+
+    @property
+    def checkpoint_path(self):
+        return self.out_dir / CHECKPOINT
+
+    # ------------------------------------------------------------------ the loop
+
+    def fit(self):
+        """Train up to ``epochs`` and test; returns the test results, or None if stopped by Ctrl-C."""
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        with _StopRequest() as stop:
+            while self.epoch < self.epochs:
+                row = self._train_epoch(stop)
+                if row is None:
+                    self.save_checkpoint()
+                    return None
+                row.update(zip(("val_loss", "val_acc"), self.evaluate(self.val_loader)[:2]))
+                self.history.append(row)
+                self.epoch, self.batch = self.epoch + 1, 0
+                self._partial = {"loss_sum": 0.0, "correct": 0, "seen": 0, "seconds": 0.0}
+                if self.scheduler is not None and self.scheduler_interval == "epoch":
+                    self.scheduler.step()
+                print(self._summary(row), flush=True)
+                self.save_checkpoint()
+                write_metrics(self.out_dir / "metrics.json", self.config, self.history)
+                plot_curves(self.history, self.out_dir / "curves.png", title=self._title())
+                if stop.requested:
+                    return None
+        return self.test()
+
+    def _train_epoch(self, stop):
+        """One pass over the training set; the epoch's metrics row, or None when Ctrl-C stopped it."""
+        self.model.train()
+        resume_state = None
+        if self.batch:  # re-create the interrupted epoch's shuffle order, skip its finished batches
+            resume_state = mt_random.get_rng_state()
+            mt_random.set_rng_state(self._epoch_rng_state)
+        else:
+            self._epoch_rng_state = mt_random.get_rng_state()
+        batches = iter(self.train_loader)
+        for _ in range(self.batch):
+            next(batches)
+        if resume_state is not None:
+            mt_random.set_rng_state(resume_state)
+        lr = self.optimizer.param_groups[0]["lr"]
+        totals = self._partial
+        bar = self._progress_bar(len(self.train_loader), initial=self.batch,
+                                 desc=f"epoch {self.epoch + 1}/{self.epochs}")
+        start = time.perf_counter() - totals["seconds"]
+        for images, labels in batches:
+            loss, correct = self._train_step(images, labels)
+            self.batch += 1
+            totals["loss_sum"] += loss * len(labels)
+            totals["correct"] += correct
+            totals["seen"] += len(labels)
+            totals["seconds"] = time.perf_counter() - start
+            bar.set_postfix(loss=f"{totals['loss_sum'] / totals['seen']:.4f}",
+                            acc=f"{totals['correct'] / totals['seen']:.2%}",
+                            img_s=f"{totals['seen'] / totals['seconds']:.0f}", refresh=False)
+            bar.update()
+            if stop.requested and self.batch < len(self.train_loader):
+                bar.close()
+                return None
+        bar.close()
+        return {"epoch": self.epoch + 1, "lr": lr,
+                "train_loss": totals["loss_sum"] / totals["seen"], "train_acc": totals["correct"] / totals["seen"],
+                "seconds": totals["seconds"], "images_per_s": totals["seen"] / totals["seconds"]}
+
+    def _train_step(self, images, labels):
+        images, labels = images.to(self.device), labels.to(self.device)
+        if self.augment is not None:
+            images = self.augment(images)
+        logits = self.model(images)
+        loss = F.cross_entropy(logits, labels)
+        self.optimizer.zero_grad()
+        loss.backward()
+        self.optimizer.step()
+        if self.scheduler is not None and self.scheduler_interval == "batch":
+            self.scheduler.step()
+        return loss.item(), int((logits.argmax(dim=1) == labels).sum().item())
+
+    def evaluate(self, loader):
+        """(mean loss, accuracy, predictions (N,), labels (N,)) of the model in eval mode over ``loader``."""
+        self.model.eval()
+        loss_sum, predictions, targets = 0.0, [], []
+        with no_grad():
+            for images, labels in loader:
+                logits = self.model(images.to(self.device))
+                labels = labels.to(self.device)
+                loss_sum += F.cross_entropy(logits, labels, reduction="sum").item()
+                predictions.append(logits.argmax(dim=1).cpu().numpy())
+                targets.append(labels.cpu().numpy())
+        predictions, targets = np.concatenate(predictions), np.concatenate(targets)
+        return loss_sum / len(targets), float((predictions == targets).mean()), predictions, targets
+
+    def test(self):
+        """Accuracy on the test set, written to ``metrics.json`` with the confusion matrix figure."""
+        loss, accuracy, predictions, targets = self.evaluate(self.test_loader)
+        results = {"test_loss": loss, "test_accuracy": accuracy}
+        write_metrics(self.out_dir / "metrics.json", self.config, self.history, results)
+        matrix = confusion_matrix(targets, predictions, len(self.data.classes))
+        plot_confusion_matrix(matrix, self.data.classes, self.out_dir / "confusion_matrix.png",
+                              title=f"{self._title()}: test accuracy {accuracy:.2%}")
+        print(f"test accuracy {accuracy:.2%} ({int((predictions == targets).sum())}/{len(targets)}), "
+              f"test loss {loss:.4f}", flush=True)
+        return results
+
+    # ------------------------------------------------------------------ checkpoints
+
+    def save_checkpoint(self):
+        """Write everything needed to continue the run to ``out_dir/checkpoint.pt``, atomically."""
+        state = {
+            "config": self.config,
+            "epoch": self.epoch,
+            "batch": self.batch,
+            "partial": self._partial,
+            "history": self.history,
+            "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "scheduler": None if self.scheduler is None else self.scheduler.state_dict(),
+            "rng_state": mt_random.get_rng_state(),
+            "epoch_rng_state": self._epoch_rng_state,
+            "numpy_rng_state": _numpy_rng_state(),
+        }
+        save(state, self.checkpoint_path)  # mt.save writes a temporary file and renames it: atomic
+
+    def load_checkpoint(self, state=None):
+        """Continue from ``state`` (default: read ``out_dir/checkpoint.pt``); CheckpointError if it does not fit."""
+        state = read_checkpoint(self.out_dir) if state is None else state
+        try:
+            self.model.load_state_dict(state["model"])
+            self.optimizer.load_state_dict(state["optimizer"])
+            if self.scheduler is not None:
+                self.scheduler.load_state_dict(state["scheduler"])
+        except (KeyError, ValueError, RuntimeError, TypeError) as e:
+            raise CheckpointError(f"{self.checkpoint_path} does not fit this model and optimizer: {e}") from e
+        self.epoch, self.batch = state["epoch"], state["batch"]
+        self._partial, self.history = state["partial"], state["history"]
+        self._epoch_rng_state = state["epoch_rng_state"]
+        mt_random.set_rng_state(state["rng_state"])
+        _set_numpy_rng_state(state["numpy_rng_state"])
+
+    # ------------------------------------------------------------------ printing
+
+    def _progress_bar(self, total, initial, desc):
+        from tqdm.auto import tqdm
+
+        return tqdm(total=total, initial=initial, desc=desc, unit="batch", leave=False, disable=not self.progress,
+                    dynamic_ncols=True)
+
+    def _title(self):
+        return f"{self.config.get('model', 'model')} on {self.config.get('dataset', 'data')}"
+
+    def _summary(self, row):
+        width = len(str(self.epochs))
+        return (f"epoch {row['epoch']:>{width}}/{self.epochs}  "
+                f"train loss {row['train_loss']:.4f} acc {row['train_acc']:6.2%}  "
+                f"val loss {row['val_loss']:.4f} acc {row['val_acc']:6.2%}  "
+                f"lr {row['lr']:.2e}  {row['seconds']:.1f}s ({row['images_per_s']:.0f} img/s)")
+
+
+def _numpy_rng_state():
+    """NumPy's global random state with its key array as a list (a checkpoint holds no NumPy arrays)."""
+    state = np.random.get_state(legacy=False)
+    return {**state, "state": {**state["state"], "key": state["state"]["key"].tolist()}}
+
+
+def _set_numpy_rng_state(state):
+    np.random.set_state({**state, "state": {**state["state"], "key": np.asarray(state["state"]["key"], np.uint32)}})
+
+
+def read_checkpoint(out_dir):
+    """The dict saved by ``Trainer.save_checkpoint`` in ``out_dir``; CheckpointError if absent or corrupt."""
+    path = Path(out_dir) / CHECKPOINT
+    if not path.is_file():
+        raise CheckpointError(f"no checkpoint to resume: {path} does not exist (train without --resume first)")
+    try:
+        state = load(path)
+    except Exception as e:  # any failure to parse means the file is damaged or not ours
+        raise CheckpointError(f"{path} is corrupt or not a minitorch_cnn checkpoint ({type(e).__name__}: {e}); "
+                              f"delete it to start over") from e
+    required = {"config", "epoch", "batch", "model", "optimizer", "rng_state"}
+    if not isinstance(state, dict) or not required <= set(state):
+        raise CheckpointError(f"{path} is not a training checkpoint of minitorch_cnn (missing keys); "
+                              f"delete it to start over")
+    return state

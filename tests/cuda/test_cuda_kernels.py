@@ -1,0 +1,279 @@
+"""The hand-written CUDA kernels against plain NumPy / PyTorch-CPU references (GPU only).
+
+float64 must agree to 1e-10; float32 to 1e-5 relative (different summation order).
+"""
+import numpy as np
+import pytest
+
+from minitorch_cnn import backend
+from conftest import requires_cuda, requires_torch
+
+pytestmark = [pytest.mark.cuda, requires_cuda]
+TOLERANCE = {np.float64: dict(rtol=1e-10, atol=1e-10), np.float32: dict(rtol=1e-5, atol=1e-5)}
+DTYPES = [np.float64, np.float32]
+
+
+@pytest.fixture
+def cp():
+    return backend.cupy_module()
+
+
+@pytest.fixture
+def K():
+    from minitorch_cnn.cuda import kernels
+
+    return kernels
+
+
+def close(gpu, ref, dtype):
+    np.testing.assert_allclose(backend.to_device(gpu, "cpu"), ref, **TOLERANCE[dtype])
+
+
+# ------------------------------------------------------------------ references
+def im2col_ref(x, k, s, p, d):
+    N, C, H, W = x.shape
+    OH, OW = (H + 2 * p - d * (k - 1) - 1) // s + 1, (W + 2 * p - d * (k - 1) - 1) // s + 1
+    xp = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))
+    cols = np.empty((N, C, k, k, OH, OW), x.dtype)
+    for i in range(k):
+        for j in range(k):
+            cols[:, :, i, j] = xp[:, :, i * d: i * d + s * (OH - 1) + 1: s, j * d: j * d + s * (OW - 1) + 1: s]
+    return cols
+
+
+def col2im_ref(cols, shape, k, s, p, d):
+    N, C, H, W = shape
+    OH, OW = cols.shape[-2:]
+    xp = np.zeros((N, C, H + 2 * p, W + 2 * p), cols.dtype)
+    for i in range(k):
+        for j in range(k):
+            xp[:, :, i * d: i * d + s * (OH - 1) + 1: s, j * d: j * d + s * (OW - 1) + 1: s] += cols[:, :, i, j]
+    return xp[:, :, p: p + H, p: p + W]
+
+
+CONV_CASES = [(3, 1, 1, 1), (3, 2, 1, 1), (1, 1, 0, 1), (3, 1, 2, 2), (2, 2, 0, 1), (5, 3, 2, 1)]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("k,s,p,d", CONV_CASES)
+def test_im2col_matches_reference(cp, K, dtype, k, s, p, d):
+    x = np.random.randn(2, 3, 7, 6).astype(dtype)
+    close(K.im2col(cp.asarray(x), k, s, p, d), im2col_ref(x, k, s, p, d), dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_im2col_writes_any_layout(cp, K, dtype):
+    x = np.random.randn(2, 3, 6, 5).astype(dtype)
+    ref = im2col_ref(x, 3, 1, 1, 1)
+    N, C, KH, KW, OH, OW = ref.shape
+    rows = cp.empty((N, OH, OW, C, KH, KW), dtype)  # GEMM layout (N*OH*OW, C*KH*KW)
+    K.im2col(cp.asarray(x), 3, 1, 1, 1, out=rows.transpose(0, 3, 4, 5, 1, 2))
+    close(rows, ref.transpose(0, 4, 5, 1, 2, 3), dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("k,s,p,d", CONV_CASES)
+def test_col2im_is_the_adjoint_of_im2col(cp, K, dtype, k, s, p, d):
+    shape = (2, 3, 7, 6)
+    cols = np.random.randn(*im2col_ref(np.zeros(shape, dtype), k, s, p, d).shape).astype(dtype)
+    close(K.col2im(cp.asarray(cols), shape, k, s, p, d), col2im_ref(cols, shape, k, s, p, d), dtype)
+    # through a transposed (non-contiguous) view too
+    strided = cp.asarray(np.ascontiguousarray(cols.transpose(0, 4, 5, 1, 2, 3))).transpose(0, 3, 4, 5, 1, 2)
+    close(K.col2im(strided, shape, k, s, p, d), col2im_ref(cols, shape, k, s, p, d), dtype)
+
+
+def test_col2im_is_deterministic(cp, K):
+    cols = cp.asarray(np.random.randn(4, 8, 3, 3, 16, 16).astype(np.float32))
+    a = K.col2im(cols, (4, 8, 16, 16), 3, 1, 1, 1)
+    b = K.col2im(cols, (4, 8, 16, 16), 3, 1, 1, 1)
+    assert bool((a == b).all())
+
+
+# ------------------------------------------------------------------ pooling (PyTorch CPU as reference)
+POOL_CASES = [  # kernel, stride, padding, dilation, ceil_mode
+    (2, 2, 0, 1, False), (3, 2, 1, 1, False), (3, 2, 1, 1, True), (3, 1, 1, 2, False), (2, 3, 1, 1, True),
+]
+
+
+@requires_torch
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("k,s,p,d,ceil", POOL_CASES)
+def test_max_pool_forward_backward_match_torch(cp, K, dtype, k, s, p, d, ceil):
+    import torch
+
+    x = np.random.randn(2, 3, 9, 8).astype(dtype)
+    xt = torch.tensor(x, requires_grad=True)
+    yt, it = torch.nn.functional.max_pool2d(xt, k, s, p, d, ceil_mode=ceil, return_indices=True)
+    g = np.random.randn(*yt.shape).astype(dtype)
+    yt.backward(torch.tensor(g))
+    y, idx = K.max_pool2d_forward(cp.asarray(x), k, s, p, d, tuple(yt.shape[-2:]))
+    close(y, yt.detach().numpy(), dtype)
+    np.testing.assert_array_equal(backend.to_device(idx, "cpu"), it.numpy())
+    gx = K.max_pool2d_backward(cp.asarray(g), idx, x.shape, k, s, p, d)
+    close(gx, xt.grad.numpy(), dtype)
+
+
+@requires_torch
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("k,s,p,ceil,include_pad,divisor", [
+    (2, 2, 0, False, True, None), (3, 2, 1, False, True, None), (3, 2, 1, True, False, None),
+    (3, 1, 1, False, False, 5), (2, 3, 1, True, True, None),
+])
+def test_avg_pool_forward_backward_match_torch(cp, K, dtype, k, s, p, ceil, include_pad, divisor):
+    import torch
+
+    x = np.random.randn(2, 3, 9, 8).astype(dtype)
+    xt = torch.tensor(x, requires_grad=True)
+    yt = torch.nn.functional.avg_pool2d(xt, k, s, p, ceil_mode=ceil, count_include_pad=include_pad,
+                                        divisor_override=divisor)
+    g = np.random.randn(*yt.shape).astype(dtype)
+    yt.backward(torch.tensor(g))
+    y = K.avg_pool2d_forward(cp.asarray(x), k, s, p, tuple(yt.shape[-2:]), include_pad, divisor)
+    close(y, yt.detach().numpy(), dtype)
+    gx = K.avg_pool2d_backward(cp.asarray(g), x.shape, k, s, p, include_pad, divisor)
+    close(gx, xt.grad.numpy(), dtype)
+
+
+# ------------------------------------------------------------------ batch norm
+@requires_torch
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", [(4, 3, 5, 6), (8, 5), (4, 3, 7)])
+@pytest.mark.parametrize("relu", [False, True])
+def test_batch_norm_train_matches_torch(cp, K, dtype, shape, relu):
+    import torch
+
+    C = shape[1]
+    x = np.random.randn(*shape).astype(dtype) * 2 + 1
+    w, b = np.random.randn(C).astype(dtype), np.random.randn(C).astype(dtype)
+    rm, rv = np.random.randn(C).astype(dtype), np.random.rand(C).astype(dtype) + 0.5
+    xt, wt, bt = (torch.tensor(a, requires_grad=True) for a in (x, w, b))
+    rmt, rvt = torch.tensor(rm), torch.tensor(rv)
+    yt = torch.nn.functional.batch_norm(xt, rmt, rvt, wt, bt, training=True, momentum=0.1, eps=1e-5)
+    if relu:
+        yt = torch.relu(yt)
+    g = np.random.randn(*shape).astype(dtype)
+    yt.backward(torch.tensor(g))
+
+    rm_gpu, rv_gpu = cp.asarray(rm), cp.asarray(rv)
+    y, mean, invstd = K.batch_norm_train_forward(cp.asarray(x), cp.asarray(w), cp.asarray(b), rm_gpu, rv_gpu,
+                                                 0.1, 1e-5, relu=relu)
+    close(y, yt.detach().numpy(), dtype)
+    close(rm_gpu, rmt.numpy(), dtype)
+    close(rv_gpu, rvt.numpy(), dtype)
+    dx, dw, db = K.batch_norm_backward(cp.asarray(g), cp.asarray(x), mean, invstd, cp.asarray(w),
+                                       y=y if relu else None)
+    close(dx, xt.grad.numpy(), dtype)
+    close(dw, wt.grad.numpy(), dtype)
+    close(db, bt.grad.numpy(), dtype)
+
+
+@requires_torch
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_batch_norm_eval_matches_torch(cp, K, dtype):
+    import torch
+
+    x = np.random.randn(4, 3, 5, 5).astype(dtype)
+    rm, rv = np.random.randn(3).astype(dtype), np.random.rand(3).astype(dtype) + 0.5
+    w, b = np.random.randn(3).astype(dtype), np.random.randn(3).astype(dtype)
+    yt = torch.nn.functional.batch_norm(*(torch.tensor(a) for a in (x, rm, rv, w, b)), training=False, eps=1e-5)
+    y = K.batch_norm_eval_forward(*(cp.asarray(a) for a in (x, rm, rv, w, b)), 1e-5)
+    close(y, yt.numpy(), dtype)
+
+
+def test_batch_norm_without_affine_or_running_stats(cp, K):
+    x = cp.asarray(np.random.randn(6, 2, 3, 3))
+    y, mean, invstd = K.batch_norm_train_forward(x, None, None, None, None, 0.1, 1e-5)
+    out = backend.to_device(y, "cpu")
+    np.testing.assert_allclose(out.mean(axis=(0, 2, 3)), 0, atol=1e-12)
+    np.testing.assert_allclose(out.var(axis=(0, 2, 3)), 1, rtol=1e-4)
+
+
+# ------------------------------------------------------------------ activation
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_bias_relu_and_relu_backward(cp, K, dtype):
+    x = np.random.randn(2, 4, 3, 3).astype(dtype)
+    b = np.random.randn(4).astype(dtype)
+    ref = np.maximum(x + b[None, :, None, None], 0)
+    y = K.bias_relu(cp.asarray(x), cp.asarray(b))
+    close(y, ref, dtype)
+    g = np.random.randn(*x.shape).astype(dtype)
+    close(K.relu_backward(cp.asarray(g), y), g * (ref > 0), dtype)
+    inplace = cp.asarray(x)
+    K.bias_relu(inplace, cp.asarray(b), out=inplace)
+    close(inplace, ref, dtype)
+
+
+# ------------------------------------------------------------------ cross entropy
+@requires_torch
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("C", [3, 10, 1000])
+def test_cross_entropy_matches_torch(cp, K, dtype, C):
+    import torch
+
+    N = 16
+    x = (np.random.randn(N, C) * 5).astype(dtype)
+    t = np.random.randint(0, C, N).astype(np.int64)
+    t[3] = -100  # ignored row
+    xt = torch.tensor(x, requires_grad=True)
+    loss_t = torch.nn.functional.cross_entropy(xt, torch.tensor(t), reduction="none")
+    g = np.random.randn(N).astype(dtype)
+    loss_t.backward(torch.tensor(g))
+    loss, lse = K.cross_entropy_forward(cp.asarray(x), cp.asarray(t))
+    close(loss, loss_t.detach().numpy(), dtype)
+    close(K.cross_entropy_backward(cp.asarray(x), cp.asarray(t), lse, cp.asarray(g)), xt.grad.numpy(), dtype)
+
+
+def test_cross_entropy_is_stable_for_huge_logits(cp, K):
+    x = cp.asarray(np.array([[1e4, 0.0, -1e4]]))
+    loss, _ = K.cross_entropy_forward(x, cp.asarray(np.array([1])))
+    np.testing.assert_allclose(backend.to_device(loss, "cpu"), [1e4])
+
+
+# ------------------------------------------------------------------ optimizers
+@requires_torch
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("options", [
+    dict(momentum=0.0), dict(momentum=0.9), dict(momentum=0.9, nesterov=True, weight_decay=1e-2),
+    dict(momentum=0.9, dampening=0.1, maximize=True),
+])
+def test_sgd_step_matches_torch(cp, K, dtype, options):
+    import torch
+
+    p0 = np.random.randn(5, 4).astype(dtype)
+    pt = torch.tensor(p0, requires_grad=True)
+    opt = torch.optim.SGD([pt], lr=0.1, **options)
+    p = cp.asarray(p0)
+    buf = cp.zeros_like(p) if options.get("momentum") else None
+    for step in range(3):
+        g = np.random.randn(5, 4).astype(dtype)
+        pt.grad = torch.tensor(g)
+        opt.step()
+        K.sgd_step(p, cp.asarray(g), buf, 0.1, first_step=step == 0, **options)
+        close(p, pt.detach().numpy(), dtype)
+
+
+@requires_torch
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("adamw,weight_decay,maximize", [(False, 0.0, False), (False, 0.1, False),
+                                                          (True, 0.1, False), (False, 0.0, True)])
+def test_adam_step_matches_torch(cp, K, dtype, adamw, weight_decay, maximize):
+    import torch
+
+    p0 = np.random.randn(5, 4).astype(dtype)
+    pt = torch.tensor(p0, requires_grad=True)
+    cls = torch.optim.AdamW if adamw else torch.optim.Adam
+    opt = cls([pt], lr=1e-2, weight_decay=weight_decay, maximize=maximize)
+    p, m, v = cp.asarray(p0), cp.zeros((5, 4), dtype), cp.zeros((5, 4), dtype)
+    for step in range(1, 4):
+        g = np.random.randn(5, 4).astype(dtype)
+        pt.grad = torch.tensor(g)
+        opt.step()
+        K.adam_step(p, cp.asarray(g), m, v, step, 1e-2, weight_decay=weight_decay,
+                    decoupled_weight_decay=adamw, maximize=maximize)
+        close(p, pt.detach().numpy(), dtype)
+
+
+def test_every_kernel_is_reachable_through_the_dispatch(cp, K):
+    for name in K.KERNELS:
+        assert backend.kernel(name, cp) is K.KERNELS[name]
+    assert backend.kernel("im2col", np) is None

@@ -1,0 +1,132 @@
+"""conv2d: naive-loop reference, finite differences, PyTorch parity, layout and errors."""
+import numpy as np
+import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+import minitorch_cnn as mt
+import minitorch_cnn.nn.functional as F
+from cnn_helpers import assert_gradcheck, assert_torch_parity
+from conftest import requires_torch
+from minitorch_cnn.ops.im2col import col2im, im2col
+
+
+def naive_conv2d(x, w, b, stride, padding, dilation, groups):
+    """The definition, one output element at a time."""
+    n, c, h, wd = x.shape
+    c_out, c_g, kh, kw = w.shape
+    (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
+    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    oh = (h + 2 * ph - dh * (kh - 1) - 1) // sh + 1
+    ow = (wd + 2 * pw - dw * (kw - 1) - 1) // sw + 1
+    out = np.zeros((n, c_out, oh, ow))
+    o_g = c_out // groups
+    for i in range(n):
+        for o in range(c_out):
+            g = o // o_g
+            for y in range(oh):
+                for z in range(ow):
+                    patch = xp[i, g * c_g:(g + 1) * c_g, y * sh:y * sh + dh * (kh - 1) + 1:dh,
+                               z * sw:z * sw + dw * (kw - 1) + 1:dw]
+                    out[i, o, y, z] = (patch * w[o]).sum() + (b[o] if b is not None else 0)
+    return out
+
+
+@st.composite
+def conv_configs(draw):
+    groups = draw(st.sampled_from([1, 2]))
+    c_in, c_out = groups * draw(st.integers(1, 2)), groups * draw(st.integers(1, 2))
+    kh, kw = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    stride = (draw(st.integers(1, 2)), draw(st.integers(1, 2)))
+    padding = (draw(st.integers(0, 2)), draw(st.integers(0, 2)))
+    dilation = (draw(st.integers(1, 2)), draw(st.integers(1, 2)))
+    h, w = draw(st.integers(1, 6)), draw(st.integers(1, 6))
+    for size, k, s, p, d in zip((h, w), (kh, kw), stride, padding, dilation):
+        assume((size + 2 * p - d * (k - 1) - 1) // s + 1 >= 1)
+    rng = np.random.default_rng(draw(st.integers(0, 2**16)))
+    x = rng.standard_normal((draw(st.integers(1, 2)), c_in, h, w))
+    weight = rng.standard_normal((c_out, c_in // groups, kh, kw))
+    bias = rng.standard_normal(c_out)
+    return x, weight, bias, dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
+
+
+@given(conv_configs())
+def test_conv2d_matches_naive_loops(cfg):
+    x, w, b, kw = cfg
+    out = F.conv2d(mt.tensor(x), mt.tensor(w), mt.tensor(b), **kw)
+    np.testing.assert_allclose(out.numpy(), naive_conv2d(x, w, b, **kw), atol=1e-12)
+
+
+@given(conv_configs())
+def test_conv2d_gradcheck(cfg):
+    x, w, b, kw = cfg
+    assert_gradcheck(lambda x, w, b: F.conv2d(x, w, b, **kw), [x, w, b])
+
+
+@requires_torch
+@given(conv_configs())
+def test_conv2d_matches_torch(cfg):
+    import torch.nn.functional as TF
+
+    x, w, b, kw = cfg
+    assert_torch_parity(lambda *a: F.conv2d(*a, **kw), lambda *a: TF.conv2d(*a, **kw), [x, w, b])
+
+
+@requires_torch
+@pytest.mark.parametrize("kernel,dilation", [((3, 3), 1), ((2, 4), 1), ((3, 2), 2)])
+def test_padding_same_and_valid_match_torch(kernel, dilation):
+    """'same' with an even effective kernel pads one more on the bottom/right, as PyTorch."""
+    import torch.nn.functional as TF
+
+    rng = np.random.default_rng(0)
+    x, w = rng.standard_normal((2, 3, 6, 7)), rng.standard_normal((4, 3) + kernel)
+    for padding in ("same", "valid"):
+        assert_torch_parity(lambda x, w: F.conv2d(x, w, padding=padding, dilation=dilation),
+                            lambda x, w: TF.conv2d(x, w, padding=padding, dilation=dilation), [x, w])
+
+
+@requires_torch
+def test_unbatched_and_depthwise_match_torch():
+    import torch.nn.functional as TF
+
+    rng = np.random.default_rng(0)
+    x, w = rng.standard_normal((4, 5, 5)), rng.standard_normal((8, 1, 3, 3))  # depthwise, multiplier 2
+    assert_torch_parity(lambda x, w: F.conv2d(x, w, padding=1, groups=4),
+                        lambda x, w: TF.conv2d(x, w, padding=1, groups=4), [x, w])
+
+
+def test_conv2d_float32_and_device(device):
+    x = mt.randn(2, 3, 8, 8, device=device, requires_grad=True)
+    w = mt.randn(4, 3, 3, 3, device=device, requires_grad=True)
+    out = F.conv2d(x, w, stride=2, padding=1)
+    assert out.shape == (2, 4, 4, 4) and out.dtype == mt.float32
+    out.sum().backward()
+    assert x.grad.dtype == mt.float32 and w.grad.shape == w.shape
+
+
+def test_col2im_is_the_adjoint_of_im2col():
+    """<im2col(x), c> == <x, col2im(c)> for overlapping, strided, dilated, asymmetric-padded windows."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((2, 3, 7, 6))
+    args = ((3, 2), (2, 1), ((1, 2), (0, 1)), (2, 1))
+    cols = im2col(x, *args, out_size=(3, 6))
+    c = rng.standard_normal(cols.shape)
+    assert np.isclose((cols * c).sum(), (x * col2im(c, x.shape, *args)).sum())
+
+
+def test_conv2d_errors_name_the_numbers():
+    x = mt.randn(2, 4, 5, 5)
+    with pytest.raises(RuntimeError, match=r"expected input\[2, 4, 5, 5\] to have 3 channels, but got 4"):
+        F.conv2d(x, mt.randn(8, 3, 3, 3))
+    with pytest.raises(RuntimeError, match="Given groups=3, expected weight to be divisible by 3"):
+        F.conv2d(mt.randn(2, 6, 5, 5), mt.randn(4, 2, 3, 3), groups=3)
+    with pytest.raises(RuntimeError, match=r"padded input size per channel: \(2 x 2\). Kernel size: \(3 x 3\)"):
+        F.conv2d(mt.randn(1, 3, 2, 2), mt.randn(4, 3, 3, 3))
+    with pytest.raises(RuntimeError, match="padding='same' is not supported for strided convolutions"):
+        F.conv2d(x, mt.randn(4, 4, 3, 3), stride=2, padding="same")
+    with pytest.raises(RuntimeError, match="expected bias to be 1-dimensional with 4 elements"):
+        F.conv2d(x, mt.randn(4, 4, 3, 3), mt.randn(3))
+    with pytest.raises(RuntimeError, match="non-positive groups"):
+        F.conv2d(x, mt.randn(4, 4, 3, 3), groups=0)
+    with pytest.raises(RuntimeError, match="Expected 3D"):
+        F.conv2d(mt.randn(5, 5), mt.randn(4, 4, 3, 3))
