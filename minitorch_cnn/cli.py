@@ -19,31 +19,31 @@ from .utils.data.datasets import DatasetNotFoundError
 
 
 def _train_parser(sub):
-    from .training.builders import OPTIMIZERS, SCHEDULERS
+    from .training.builders import DEFAULT_LR, OPTIMIZERS, SCHEDULERS
     from .training.data import DATASETS
+    from .training.run import DEFAULTS
 
+    lrs = ", ".join(f"{name} {lr:g}" for name, lr in DEFAULT_LR.items())
     p = sub.add_parser("train", help="train a model (default: LeNet-5 on scikit-learn's digits)",
                        description="Train a zoo model on a data set. Writes checkpoint.pt, metrics.json, "
-                                   "curves.png and confusion_matrix.png to --out.")
-    p.add_argument("--model", default="lenet5", metavar="NAME", help="any name of `mt.models.list_models()` "
-                   "(default: lenet5)")
-    p.add_argument("--dataset", default="digits", metavar="NAME", help=f"{' | '.join(DATASETS)} (default: digits)")
-    p.add_argument("--data-dir", default="data", help="folder of the MNIST/CIFAR-10 files (default: ./data)")
+                                   "curves.png and confusion_matrix.png to --out. Options left out take the "
+                                   "defaults shown; with --resume, the saved run's settings.")
+    # Defaults are None here and filled in by run_training, so that --resume can tell what was typed.
+    p.add_argument("--model", metavar="NAME", help=f"a name of mt.models.list_models() ({DEFAULTS['model']})")
+    p.add_argument("--dataset", metavar="NAME", help=f"{' | '.join(DATASETS)} ({DEFAULTS['dataset']})")
+    p.add_argument("--data-dir", help=f"folder of the MNIST/CIFAR-10 files ({DEFAULTS['data_dir']})")
     p.add_argument("--download", action="store_true", help="fetch missing official files (checksums verified)")
-    p.add_argument("--epochs", type=_positive_int, default=15, help="train up to this epoch (default: 15)")
-    p.add_argument("--batch-size", type=_positive_int, default=32, help="mini-batch size (default: 32)")
-    p.add_argument("--optimizer", default="adam", choices=list(OPTIMIZERS), help="(default: adam)")
-    p.add_argument("--lr", type=float, default=None, help="learning rate (default: adam/adamw/rmsprop 1e-3, "
-                   "sgd 0.05, lion 1e-4)")
-    p.add_argument("--momentum", type=float, default=0.9, help="SGD momentum (default: 0.9)")
-    p.add_argument("--weight-decay", type=float, default=None, help="(default: the optimizer's own)")
-    p.add_argument("--scheduler", default="none", choices=list(SCHEDULERS), help="learning-rate schedule "
-                   "(default: none)")
+    p.add_argument("--epochs", type=_positive_int, help=f"train up to this epoch ({DEFAULTS['epochs']})")
+    p.add_argument("--batch-size", type=_positive_int, help=f"mini-batch size ({DEFAULTS['batch_size']})")
+    p.add_argument("--optimizer", choices=list(OPTIMIZERS), help=f"({DEFAULTS['optimizer']})")
+    p.add_argument("--lr", type=float, help=f"learning rate ({lrs})")
+    p.add_argument("--momentum", type=float, help=f"SGD momentum ({DEFAULTS['momentum']})")
+    p.add_argument("--weight-decay", type=float, help="(the optimizer's own default)")
+    p.add_argument("--scheduler", choices=list(SCHEDULERS), help=f"learning-rate schedule ({DEFAULTS['scheduler']})")
     p.add_argument("--augment", action="store_true", help="random shifts (and flips for CIFAR-10/fake)")
-    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="(default: auto, CUDA "
-                   "when available)")
-    p.add_argument("--seed", type=int, default=0, help="seeds initialisation, shuffling, dropout (default: 0)")
-    p.add_argument("--out", default=None, help="output folder (default: runs/MODEL-DATASET)")
+    p.add_argument("--device", choices=["auto", "cpu", "cuda"], help="auto: CUDA when available, else CPU")
+    p.add_argument("--seed", type=int, help=f"seeds initialisation, shuffling, dropout ({DEFAULTS['seed']})")
+    p.add_argument("--out", help="output folder (runs/MODEL-DATASET)")
     p.add_argument("--resume", action="store_true", help="continue the run saved in --out up to --epochs")
     p.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bars")
     return p
@@ -144,8 +144,9 @@ def main(argv=None):
     if args.command == "train":
         from .training.data import DATASETS
 
-        _check_model(parser, args.model)
-        if args.dataset not in DATASETS:
+        if args.model is not None:
+            _check_model(parser, args.model)
+        if args.dataset is not None and args.dataset not in DATASETS:
             parser.error(f"unknown data set {args.dataset!r}; valid names: {', '.join(DATASETS)}")
     elif args.command == "summary":
         _check_model(parser, args.model)

@@ -4,6 +4,7 @@ Each checks and normalises its arguments, then calls one ``Function`` from
 ``ops/``. Tensor methods (``tensor_methods.py``) call these.
 """
 import builtins
+import math
 from collections import namedtuple
 
 import numpy as np
@@ -67,9 +68,15 @@ def _promote(op, a, b):
     return a, b
 
 
+def _same_dtype_tensors(a, b):
+    """The common case, with nothing to convert: two tensors of one dtype (Function checks devices)."""
+    return isinstance(a, Tensor) and isinstance(b, Tensor) and a.data.dtype == b.data.dtype
+
+
 def _binary(op_cls, op, a, b):
-    a, b = as_operand(a, b), as_operand(b, a)
-    a, b = _promote(op, a, b)
+    if not _same_dtype_tensors(a, b):
+        a, b = as_operand(a, b), as_operand(b, a)
+        a, b = _promote(op, a, b)
     try:
         return op_cls()(a, b)
     except ValueError:
@@ -343,7 +350,8 @@ def equal(a, b):
 
 # ------------------------------------------------------------------ linalg
 def matmul(a, b):
-    a, b = _promote("matmul", a, b)
+    if not _same_dtype_tensors(a, b):
+        a, b = _promote("matmul", a, b)
     return linalg.MatMul()(a, b)
 
 
@@ -367,7 +375,7 @@ def sum(x, dim=None, keepdim=False, dtype=None):
         x = cast(x, dtype)
     elif x.data.dtype.kind in "biu":
         x = cast(x, "int64")
-    return reduce.Sum(normalize_dims(dim, x.ndim, "sum"), keepdim)(x)
+    return reduce.Sum(normalize_dims(dim, x.data.ndim, "sum"), keepdim)(x)
 
 
 def mean(x, dim=None, keepdim=False, dtype=None):
@@ -464,13 +472,6 @@ def log_softmax(x, dim, dtype=None):
     return activation.LogSoftmax(normalize_dim(dim, x.ndim, "log_softmax"))(_float(x))
 
 
-def prod_shape(shape):
-    n = 1
-    for s in shape:
-        n *= s
-    return n
-
-
 # ------------------------------------------------------------------ shape
 def _shape_arg(args):
     if len(args) == 1 and isinstance(args[0], (tuple, list)):
@@ -479,22 +480,23 @@ def _shape_arg(args):
 
 
 def _infer_shape(op, shape, numel, in_shape):
-    shape = tuple(int(s) for s in shape)
-    if shape.count(-1) > 1:
-        raise RuntimeError(f"{op}: only one dimension can be inferred")
-    known = prod_shape(s for s in shape if s != -1)
+    """``shape`` as a tuple of ints, with its one -1 (if any) inferred from ``numel``."""
+    shape = tuple(map(int, shape))
     if -1 in shape:
+        if shape.count(-1) > 1:
+            raise RuntimeError(f"{op}: only one dimension can be inferred")
+        known = math.prod(s for s in shape if s != -1)
         if known == 0 or numel % known:
             raise RuntimeError(f"{op}: shape '{list(shape)}' is invalid for input of size {numel}")
         shape = tuple(numel // known if s == -1 else s for s in shape)
-    if prod_shape(shape) != numel:
+    if math.prod(shape) != numel:
         raise RuntimeError(f"{op}: shape '{list(shape)}' is invalid for input of size {numel} (input shape {list(in_shape)})")
     return shape
 
 
 def reshape(x, *shape):
-    shape = _infer_shape("reshape", _shape_arg(shape), x.numel(), x.shape)
-    if shape == tuple(x.shape):
+    shape = _infer_shape("reshape", _shape_arg(shape), x.data.size, x.data.shape)
+    if shape == x.data.shape:
         return x
     return shape_ops.Reshape(shape)(x)
 
@@ -512,7 +514,7 @@ def flatten(x, start_dim=0, end_dim=-1):
     e = normalize_dim(end_dim, x.ndim, "flatten")
     if s > e:
         raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
-    new = tuple(x.shape[:s]) + (prod_shape(x.shape[s : e + 1]),) + tuple(x.shape[e + 1 :])
+    new = tuple(x.shape[:s]) + (math.prod(x.shape[s : e + 1]),) + tuple(x.shape[e + 1 :])
     return reshape(x, new)
 
 

@@ -19,7 +19,7 @@ import zipfile
 import numpy as np
 
 from . import backend
-from .dtypes import as_dtype
+from . import dtypes
 from .tensor import Tensor
 from .torch_pickle import TORCH_PICKLE, read_torch_zip
 
@@ -56,7 +56,7 @@ def _encode(obj, arrays, where):
             arrays[id(obj)] = (f"{_ROOT}/data/{len(arrays)}", obj)
         name = arrays[id(obj)][0]
         return {"__tensor__": name, "dtype": obj.dtype.name, "shape": list(obj.shape), "device": str(obj.device),
-                "requires_grad": obj.requires_grad, "parameter": type(obj).__name__ == "Parameter"}
+                "requires_grad": obj.requires_grad, "parameter": _is_parameter(obj)}
     if isinstance(obj, dict):
         kind = type(obj).__name__ if type(obj).__name__ in _DICT_TYPES else "dict"
         return {"__dict__": kind, "items": [[_encode(k, arrays, f"{where} key {k!r}"),
@@ -67,11 +67,17 @@ def _encode(obj, arrays, where):
         return {"__tuple__": [_encode(v, arrays, f"{where}[{i}]") for i, v in enumerate(obj)]}
     if isinstance(obj, backend.Device):
         return {"__device__": str(obj)}
-    if type(obj).__name__ == "dtype" and hasattr(obj, "np_dtype"):
+    if isinstance(obj, dtypes.dtype):
         return {"__dtype__": obj.name}
     raise TypeError(f"mt.save: cannot save {where} of type {type(obj).__name__}; a checkpoint holds tensors, "
                     "numbers, strings, None, devices, dtypes and dicts/lists/tuples of them (use "
                     "model.state_dict(), not the model)")
+
+
+def _is_parameter(tensor):
+    from .nn import Parameter
+
+    return isinstance(tensor, Parameter)
 
 
 def _write_zip(fh, manifest, tensors):
@@ -178,17 +184,17 @@ def _decode(node, zf, name, map_location, loaded):
     if "__device__" in node:
         return backend.Device(node["__device__"])
     if "__dtype__" in node:
-        return as_dtype(node["__dtype__"])
+        return dtypes.as_dtype(node["__dtype__"])
     raise RuntimeError(f"mt.load: '{name}' has an unknown manifest entry {sorted(node)}")
 
 
 def _decode_tensor(node, raw, name, map_location):
-    dtype = as_dtype(node["dtype"]).np_dtype
+    np_dtype = dtypes.as_dtype(node["dtype"]).np_dtype
     shape = tuple(node["shape"])
-    if len(raw) != int(np.prod(shape)) * dtype.itemsize:
+    if len(raw) != int(np.prod(shape)) * np_dtype.itemsize:
         raise RuntimeError(f"mt.load: '{name}' is corrupted: tensor '{node['__tensor__']}' of shape {list(shape)} "
                            f"and dtype {node['dtype']} has {len(raw)} bytes")
-    array = np.frombuffer(raw, dtype=dtype.newbyteorder("<")).astype(dtype).reshape(shape)
+    array = np.frombuffer(raw, dtype=np_dtype.newbyteorder("<")).astype(np_dtype).reshape(shape)
     tensor = Tensor._from_op(_to_device(array, node["device"], map_location, name), None)
     return _as_leaf(tensor, node["requires_grad"], node["parameter"])
 

@@ -6,7 +6,7 @@ functions in ``functions.py``; these methods only delegate to them.
 
 import numpy as np
 
-from . import backend
+from . import autograd, backend
 from .autograd.grad_mode import _GradMode
 from .dtypes import as_dtype, from_numpy_dtype, get_default_dtype
 
@@ -246,9 +246,7 @@ class Tensor:
 
     # ----------------------------------------------------------- autograd
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
-        from .autograd import backward
-
-        backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph, inputs=inputs)
+        autograd.backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph, inputs=inputs)
 
     def register_hook(self, hook):
         """``hook(grad) -> Tensor or None`` runs when this tensor's gradient is computed."""
@@ -409,7 +407,10 @@ class _RemovableHandle:
             self.hooks.remove(self.hook)
 
 def _check_same_device_and_dtype(op, tensors):
-    """An op's tensors must share a device, and floating dtypes must agree (no silent promotion)."""
+    """An op's tensors must share a device, and floating dtypes must agree (no silent promotion).
+
+    ``op`` is the op's name, or its Function (named only when there is an error to report).
+    """
     first = tensors[0]
     first_data = first.data
     first_type = type(first_data)
@@ -418,15 +419,20 @@ def _check_same_device_and_dtype(op, tensors):
         data = t.data
         if type(data) is not first_type or (first_type is not np.ndarray and t.device != first.device):
             raise RuntimeError(
-                f"{op}: Expected all tensors to be on the same device, but found at least two devices, "
+                f"{_op_name(op)}: Expected all tensors to be on the same device, but found at least two devices, "
                 f"{first.device} and {t.device} (shapes {list(first_data.shape)} and {list(data.shape)})"
             )
         if data.dtype != first_dtype and data.dtype.kind == "f" and first_dtype.kind == "f":
             raise RuntimeError(
-                f"{op}: expected all floating-point tensors to have the same dtype, but got "
+                f"{_op_name(op)}: expected all floating-point tensors to have the same dtype, but got "
                 f"{first_dtype} and {data.dtype} (shapes {list(first_data.shape)} and {list(data.shape)}); "
                 "convert one with .to(dtype) / .float() / .double()"
             )
+
+
+def _op_name(op):
+    return op if isinstance(op, str) else type(op).__name__.lower()
+
 
 def _F():
     from . import functions

@@ -1,4 +1,5 @@
 """Reverse-mode automatic differentiation: ``backward``, ``grad``, ``gradcheck``."""
+from ..backend import get_array_module
 from .engine import run_backward
 from .function import Function
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
@@ -6,15 +7,14 @@ from .gradcheck import GradcheckError, gradcheck
 
 
 def _root_grad(tensor, gradient, where):
-    from ..tensor import Tensor
-
+    """The gradient that starts backward at ``tensor``: ones for a scalar, else the given one (copied)."""
     if gradient is None:
         if tensor.data.size != 1:
             raise RuntimeError(
                 f"{where}: grad can be implicitly created only for scalar outputs (got shape {list(tensor.shape)}); "
                 "pass gradient= with the same shape"
             )
-        return backend_ones_like(tensor.data)
+        return get_array_module(tensor.data).ones_like(tensor.data)
     data = gradient.data if isinstance(gradient, Tensor) else gradient
     if tuple(data.shape) != tuple(tensor.shape):
         raise RuntimeError(
@@ -22,12 +22,6 @@ def _root_grad(tensor, gradient, where):
             f"of {list(tensor.shape)}"
         )
     return data.astype(tensor.data.dtype, copy=True)
-
-
-def backend_ones_like(array):
-    from ..backend import get_array_module
-
-    return get_array_module(array).ones_like(array)
 
 
 def _check_create_graph(create_graph):
@@ -40,8 +34,6 @@ def _check_create_graph(create_graph):
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
     """Accumulate d(tensors)/d(leaf) into each leaf's ``.grad``."""
-    from ..tensor import Tensor
-
     _check_create_graph(create_graph)
     if isinstance(tensors, Tensor):
         tensors, grad_tensors = [tensors], [grad_tensors]
@@ -66,8 +58,6 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=False):
     """Gradients of ``outputs`` with respect to ``inputs``, returned (``.grad`` untouched)."""
-    from ..tensor import Tensor
-
     _check_create_graph(create_graph)
     single_input = isinstance(inputs, Tensor)
     outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
@@ -96,3 +86,6 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
 
 __all__ = ["Function", "backward", "grad", "gradcheck", "GradcheckError", "no_grad", "enable_grad",
            "set_grad_enabled", "is_grad_enabled"]
+
+
+from ..tensor import Tensor  # noqa: E402  (circular: tensor.py imports autograd)

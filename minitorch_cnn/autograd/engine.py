@@ -15,46 +15,53 @@ RETAIN_GRAPH_MSG = (
 )
 
 
-def _topological_order(root):
-    """Function nodes reachable from ``root``, each before the nodes it feeds (iterative DFS)."""
-    order, visited = [], {id(root)}
-    stack = [(root, False)]
+def _topological_order(roots):
+    """Function nodes reachable from ``roots``, each before the nodes it feeds (iterative DFS).
+
+    A node is finished (appended) only after all its parents are; reversing
+    that post-order puts every consumer before its producers.
+    """
+    order, visited = [], set()
+    stack = [(root, False) for root in roots]
     while stack:
         node, expanded = stack.pop()
         if expanded:
             order.append(node)
             continue
+        if id(node) in visited:  # reached again by another path, already finished
+            continue
         if node._freed:
             raise RuntimeError(RETAIN_GRAPH_MSG)
+        visited.add(id(node))
         stack.append((node, True))
         for parent in node.parents:
             if isinstance(parent, Function) and id(parent) not in visited:
-                visited.add(id(parent))
                 stack.append((parent, False))
-    order.reverse()  # post-order reversed: consumers before producers
+    order.reverse()
     return order
+
+
+def _apply_hooks(hooks, g):
+    """Each hook sees the gradient as a Tensor and may return a replacement."""
+    for hook in hooks:
+        new = hook(Tensor._from_op(g, None))
+        if new is not None:
+            g = new.data
+    return g
 
 
 def run_backward(roots, retain_graph=False, capture=None):
     """Propagate gradients from ``roots`` = [(tensor, grad_array)].
 
     Without ``capture``, gradients accumulate into leaves' ``.grad``.
-    With ``capture`` (a list of tensors), their gradients are returned instead
-    and no ``.grad`` is touched (``autograd.grad``).
+    With ``capture`` (a list of tensors), their gradients are returned instead,
+    keyed by id of the tensor's node (its grad_fn, or the leaf itself), and no
+    ``.grad`` is touched (``autograd.grad``).
     """
-    from ..tensor import Tensor
-
     grads = {}  # id(node) -> gradient array flowing into that node's output
     captured = {}
-    capture_ids = {id(t.grad_fn if t.grad_fn is not None else t): t for t in capture} if capture else None
+    capture_ids = {id(t.grad_fn if t.grad_fn is not None else t) for t in capture} if capture else None
     given_to_leaf = set()
-
-    def deliver(node, g):
-        key = id(node)
-        if key in grads:
-            grads[key] = grads[key] + g
-        else:
-            grads[key] = g
 
     def to_leaf(leaf, g):
         if capture_ids is not None:
@@ -62,10 +69,8 @@ def run_backward(roots, retain_graph=False, capture=None):
                 prev = captured.get(id(leaf))
                 captured[id(leaf)] = g if prev is None else prev + g
             return
-        for hook in leaf._hooks or ():
-            new = hook(Tensor._from_op(g, None))
-            if new is not None:
-                g = new.data
+        if leaf._hooks:
+            g = _apply_hooks(leaf._hooks, g)
         if leaf.grad is None:
             # .grad owns its array: never a read-only broadcast view, never shared by two leaves
             if id(g) in given_to_leaf or not g.flags.owndata:
@@ -77,29 +82,22 @@ def run_backward(roots, retain_graph=False, capture=None):
 
     nodes = []
     for tensor, g in roots:
-        if tensor.grad_fn is None:
+        node = tensor.grad_fn
+        if node is None:
             to_leaf(tensor, g)
         else:
-            deliver(tensor.grad_fn, g)
-            nodes.append(tensor.grad_fn)
-    if not nodes:
-        return captured
+            grads[id(node)] = grads[id(node)] + g if id(node) in grads else g
+            nodes.append(node)
 
-    order = _topological_order(nodes[0]) if len(nodes) == 1 else _merge_orders(nodes)
-
-    for node in order:
+    for node in _topological_order(nodes) if nodes else ():
         g = grads.pop(id(node), None)
-        if g is None:
+        if g is None:  # nothing flows here (e.g. a branch that only feeds unused outputs)
             continue
         if node._hooks:
-            for hook in node._hooks:
-                new = hook(Tensor._from_op(g, None))
-                if new is not None:
-                    g = new.data
-        if node._retained is not None:
+            g = _apply_hooks(node._hooks, g)
+        if node._retained is not None and node._retained() is not None:  # retain_grad() on its output
             t = node._retained()
-            if t is not None:
-                t.grad = Tensor._from_op(g if t.grad is None else t.grad.data + g, None)
+            t.grad = Tensor._from_op(g if t.grad is None else t.grad.data + g, None)
         if capture_ids is not None and id(node) in capture_ids:
             captured[id(node)] = g
         node._check_versions()
@@ -110,7 +108,8 @@ def run_backward(roots, retain_graph=False, capture=None):
             if parent is None or ig is None:
                 continue
             if isinstance(parent, Function):
-                deliver(parent, ig)
+                key = id(parent)
+                grads[key] = grads[key] + ig if key in grads else ig
             else:
                 to_leaf(parent, ig)
         if not retain_graph:
@@ -118,10 +117,4 @@ def run_backward(roots, retain_graph=False, capture=None):
     return captured
 
 
-def _merge_orders(roots):
-    """One topological order for several roots (autograd.grad with many outputs)."""
-    join = Function()
-    join.parents = list(roots)
-    order = _topological_order(join)
-    return [n for n in order if n is not join]
-
+from ..tensor import Tensor  # noqa: E402  (circular: tensor.py imports autograd)

@@ -12,7 +12,6 @@ in-place modification when backward runs.
 """
 import numpy as np
 
-from ..backend import device_of
 from .grad_mode import _GradMode
 
 
@@ -39,43 +38,40 @@ class Function:
         self.saved_tensors = arrays
 
     def __call__(self, *inputs):
-        from ..tensor import Tensor, _check_same_device_and_dtype
-
-        tensors = [x for x in inputs if isinstance(x, Tensor)]
+        """Run ``forward`` on the inputs' arrays; record this node in the graph if a gradient is needed."""
+        # one plain loop over the inputs (this is the hot path of every op): their arrays, the
+        # tensors among them, and per input the node its gradient flows to (producer, leaf or None)
+        arrays, tensors, parents, needs_grad, requires_grad = [], [], [], [], False
+        for x in inputs:
+            if isinstance(x, Tensor):
+                arrays.append(x.data)
+                tensors.append(x)
+                parents.append((x.grad_fn or x) if x._requires_grad else None)
+                needs_grad.append(x._requires_grad)
+                requires_grad = requires_grad or x._requires_grad
+            else:
+                arrays.append(x)
+                parents.append(None)
+                needs_grad.append(False)
         if len(tensors) > 1:
-            _check_same_device_and_dtype(type(self).__name__, tensors)
-        raw = [x.data if isinstance(x, Tensor) else x for x in inputs]
-        out_data = self.forward(*raw)
+            _check_same_device_and_dtype(self, tensors)
+        if requires_grad and _GradMode.enabled:
+            self.parents, self.needs_input_grad = parents, needs_grad  # (forward may read them)
+        else:
+            requires_grad = False
+        out_data = self.forward(*arrays)
         if isinstance(out_data, np.generic):  # NumPy reductions over all axes return scalars
             out_data = np.asarray(out_data)
-        requires_grad = _GradMode.enabled and any(t.requires_grad for t in tensors)
-        out = Tensor._from_op(out_data, self if requires_grad else None)
-        if requires_grad:
-            parents = []
-            for x in inputs:
-                if isinstance(x, Tensor) and x.requires_grad:
-                    parents.append(x.grad_fn if x.grad_fn is not None else x)
-                else:
-                    parents.append(None)
-            self.parents = parents
-            self.needs_input_grad = [p is not None for p in parents]
-            if self.saved_tensors:
-                self._record_saved_versions(inputs, out)
-        else:
-            self.saved_tensors = ()
+        if not requires_grad:
+            self.saved_tensors = ()  # no graph: let go of what forward saved
+            return Tensor._from_op(out_data, None)
+        out = Tensor._from_op(out_data, self)
+        if self.saved_tensors:
+            # remember the version of each tensor whose array backward will read (counters, not tensors)
+            saved_ids = {id(a) for a in self.saved_tensors}
+            self._saved_versions = [(t._version, t._version[0], t.data.shape) for t in (*tensors, out)
+                                    if id(t.data) in saved_ids]
         return out
-
-    def _record_saved_versions(self, inputs, out):
-        """Remember the version of each tensor whose array backward will read."""
-        from ..tensor import Tensor
-
-        saved_ids = {id(a) for a in self.saved_tensors}
-        versions = []
-        for x in list(inputs) + [out]:
-            if isinstance(x, Tensor) and id(x.data) in saved_ids:
-                versions.append((x._version, x._version[0], x))
-        # keep the counters (small lists), not the tensors
-        self._saved_versions = [(counter, value, tuple(t.shape)) for counter, value, t in versions]
 
     def _check_versions(self):
         for counter, value, shape in self._saved_versions:
@@ -99,6 +95,5 @@ class Function:
     def name(self):
         return f"{type(self).__name__}Backward0"  # PyTorch's spelling: MulBackward0
 
-    @staticmethod
-    def device_of(array):
-        return device_of(array)
+
+from ..tensor import Tensor, _check_same_device_and_dtype  # noqa: E402  (tensor.py needs Function first)

@@ -462,17 +462,28 @@ def _check_same_size(op, input, target):
                       f"Please ensure they have the same size.", stacklevel=3)
 
 
-def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+def _weighted_reduce(op, loss, weight, reduction):
+    """PyTorch's per-element ``weight``: the weighted mean divides by the sum of the weights."""
+    if weight is None:
+        return _reduce(loss, reduction)
+    if tuple(weight.shape) != tuple(loss.shape):
+        raise ValueError(f"{op}: Weights and input must have the same size (weight {list(weight.shape)}, "
+                         f"input {list(loss.shape)}).")
+    loss = loss * weight
+    return T.sum(loss) / T.sum(weight) if reduction == "mean" else _reduce(loss, reduction)
+
+
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     reduction = _reduction("mse_loss", size_average, reduce, reduction)
     _check_same_size("mse_loss", input, target)
     d = input - target
-    return _reduce(d * d, reduction)
+    return _weighted_reduce("mse_loss", d * d, weight, reduction)
 
 
-def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     reduction = _reduction("l1_loss", size_average, reduce, reduction)
     _check_same_size("l1_loss", input, target)
-    return _reduce(T.abs(input - target), reduction)
+    return _weighted_reduce("l1_loss", T.abs(input - target), weight, reduction)
 
 
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
@@ -542,9 +553,11 @@ def pad(input, pad, mode="constant", value=None):
         raise NotImplementedError(f"pad: unsupported padding mode '{mode}'")
     if value is not None and value != 0:
         raise ValueError(f"pad: Padding mode \"{mode}\" doesn't take in value argument")
-    if len(pad) % 2 or len(pad) // 2 > input.ndim - 1:
-        raise RuntimeError(f"pad: {mode} padding needs an even pad list of at most 2 * (input.dim() - 1) = "
-                           f"{2 * (input.ndim - 1)} values, got {len(pad)} for input of size {list(input.shape)}")
+    dims = len(pad) // 2
+    if len(pad) % 2 or dims not in (1, 2, 3) or input.ndim not in (dims + 1, dims + 2):
+        raise NotImplementedError(f"pad: Padding size {len(pad)} is not supported for {input.ndim}D input tensor "
+                                  f"in mode '{mode}': pad the last 1, 2 or 3 dims of an input with 1 or 2 more "
+                                  f"dims (batch and channels)")
     xp, out = get_array_module(input.data), input
     for i in range(len(pad) // 2):
         axis, (before, after) = input.ndim - 1 - i, (int(pad[2 * i]), int(pad[2 * i + 1]))

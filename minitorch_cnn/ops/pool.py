@@ -43,7 +43,7 @@ class MaxPool2d(Function):
         kw = self.kernel_size[1]
         _, _, first = next(windows)
         out = padded[first].copy()
-        arg = xp.zeros(out.shape, dtype=xp.int32)
+        arg = xp.broadcast_to(self._first_inside(xp), out.shape).copy()
         for i, j, index in windows:
             v = padded[index]
             # strictly greater keeps the first maximum in scan order; NaN wins, as in PyTorch
@@ -53,6 +53,17 @@ class MaxPool2d(Function):
         self.offset = arg  # kernel offset i*kw + j of each maximum
         self.x_shape = x.shape
         return out
+
+    def _first_inside(self, xp):
+        """(OH, OW) offset of each window's first position not in the top/left padding.
+
+        PyTorch starts its argmax there, so a window that holds only -inf reports it.
+        """
+        (sh, sw), (dh, dw), ((top, _), (left, _)) = self.stride, self.dilation, self.padding
+        oh, ow = self.out_size
+        i0 = xp.maximum(0, -((xp.arange(oh) * sh - top) // dh))
+        j0 = xp.maximum(0, -((xp.arange(ow) * sw - left) // dw))
+        return (i0.reshape(-1, 1) * self.kernel_size[1] + j0).astype(xp.int32)
 
     @property
     def indices(self):

@@ -3,34 +3,33 @@ from ..autograd.function import Function
 from ..backend import get_array_module
 
 
-def _expand_back(g, shape, dims, keepdim):
-    """Re-insert reduced axes into ``g`` so it broadcasts against the input shape."""
-    if not keepdim:
-        for d in dims:
-            g = get_array_module(g).expand_dims(g, d)
-    return g
+class _Reduction(Function):
+    """A reduction over ``dims``; backward gets dY back to the input's rank with ``self.expand(g)``."""
 
-
-class Sum(Function):
     def __init__(self, dims, keepdim=False):
         self.dims, self.keepdim = dims, keepdim
 
-    def forward(self, x):
+    def remember_shape(self, x):
         self.shape = x.shape
+
+    def expand(self, g):
+        """dY with the reduced axes put back as size 1, so it broadcasts against the input."""
+        return g.reshape([1 if i in self.dims else n for i, n in enumerate(self.shape)])
+
+
+class Sum(_Reduction):
+    def forward(self, x):
+        self.remember_shape(x)
         return x.sum(axis=self.dims, keepdims=self.keepdim)
 
     def backward(self, g):
         # dX = broadcast(dY) over the reduced dims
-        xp = get_array_module(g)
-        return xp.broadcast_to(_expand_back(g, self.shape, self.dims, self.keepdim), self.shape)
+        return get_array_module(g).broadcast_to(self.expand(g), self.shape)
 
 
-class Mean(Function):
-    def __init__(self, dims, keepdim=False):
-        self.dims, self.keepdim = dims, keepdim
-
+class Mean(_Reduction):
     def forward(self, x):
-        self.shape = x.shape
+        self.remember_shape(x)
         self.count = 1
         for d in self.dims:
             self.count *= x.shape[d]
@@ -38,17 +37,18 @@ class Mean(Function):
 
     def backward(self, g):
         # dX = broadcast(dY) / count
-        xp = get_array_module(g)
-        return xp.broadcast_to(_expand_back(g, self.shape, self.dims, self.keepdim) / self.count, self.shape)
+        return get_array_module(g).broadcast_to(self.expand(g) / self.count, self.shape)
 
 
-class Var(Function):
+class Var(_Reduction):
     """Variance with ``correction`` (1: unbiased, PyTorch's default; 0: biased)."""
 
     def __init__(self, dims, correction=1, keepdim=False):
-        self.dims, self.correction, self.keepdim = dims, correction, keepdim
+        super().__init__(dims, keepdim)
+        self.correction = correction
 
     def forward(self, x):
+        self.remember_shape(x)
         count = 1
         for d in self.dims:
             count *= x.shape[d]
@@ -60,19 +60,17 @@ class Var(Function):
     def backward(self, g):
         # dX = dY * 2 (x - mean) / (count - correction)
         (centered,) = self.saved_tensors
-        g = _expand_back(g, centered.shape, self.dims, self.keepdim)
+        g = self.expand(g)
         return g * centered * (2.0 / self.denominator) if self.denominator else g * centered * float("nan")
 
 
-class Amax(Function):
+class Amax(_Reduction):
     """max over dims; the gradient is shared evenly among tied maxima (PyTorch's amax rule)."""
 
     minimum = False
 
-    def __init__(self, dims, keepdim=False):
-        self.dims, self.keepdim = dims, keepdim
-
     def forward(self, x):
+        self.remember_shape(x)
         out = x.min(axis=self.dims, keepdims=True) if self.minimum else x.max(axis=self.dims, keepdims=True)
         mask = x == out
         self.save_for_backward(mask)
@@ -82,8 +80,7 @@ class Amax(Function):
     def backward(self, g):
         # dX = dY * [x == max] / (number of maxima)
         (mask,) = self.saved_tensors
-        g = _expand_back(g, mask.shape, self.dims, self.keepdim)
-        return g * mask / self.count.astype(g.dtype)
+        return self.expand(g) * mask / self.count.astype(g.dtype)
 
 
 class Amin(Amax):
@@ -119,11 +116,9 @@ class MinAlongDim(MaxAlongDim):
     minimum = True
 
 
-class LogSumExp(Function):
-    def __init__(self, dims, keepdim=False):
-        self.dims, self.keepdim = dims, keepdim
-
+class LogSumExp(_Reduction):
     def forward(self, x):
+        self.remember_shape(x)
         xp = get_array_module(x)
         m = x.max(axis=self.dims, keepdims=True)
         m = xp.where(xp.isfinite(m), m, 0)
@@ -134,5 +129,4 @@ class LogSumExp(Function):
     def backward(self, g):
         # dX = dY * exp(x - logsumexp(x))
         x, out = self.saved_tensors
-        g = _expand_back(g, x.shape, self.dims, self.keepdim)
-        return g * get_array_module(x).exp(x - out)
+        return self.expand(g) * get_array_module(x).exp(x - out)

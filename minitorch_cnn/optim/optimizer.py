@@ -14,6 +14,7 @@ from collections import defaultdict
 from itertools import chain
 
 from ..autograd import enable_grad
+from ..backend import get_array_module
 from ..tensor import Tensor
 
 
@@ -90,8 +91,9 @@ class Optimizer:
                 kind = "with names" if "param_names" in param_group else "without names"
                 raise ValueError("all optimizer param groups should be with/without names. "
                                  f"cannot add param group {kind} to the optimizer")
-            if any(p is q for p in group["params"] for q in params):
-                raise ValueError("some parameters appear in more than one parameter group")
+        existing = {id(p) for group in self.param_groups for p in group["params"]}
+        if any(id(p) in existing for p in params):
+            raise ValueError("some parameters appear in more than one parameter group")
         self.param_groups.append(param_group)
 
     def zero_grad(self, set_to_none=True):
@@ -103,7 +105,8 @@ class Optimizer:
                 if set_to_none:
                     p.grad = None
                 else:
-                    p.grad = Tensor._from_op(p.grad.data * 0, None)  # a new array: grads may be shared
+                    xp = get_array_module(p.grad.data)
+                    p.grad = Tensor._from_op(xp.zeros_like(p.grad.data), None)  # new: grad arrays may be shared
 
     def step(self, closure=None):
         raise NotImplementedError

@@ -45,7 +45,7 @@ class SGD(Optimizer):
                     g = g + group["weight_decay"] * p.data
                 if momentum != 0:
                     state = self.state[p]
-                    if "momentum_buffer" not in state:
+                    if state.get("momentum_buffer") is None:
                         state["momentum_buffer"] = Tensor._from_op(g.copy(), None)
                     else:
                         buf = state["momentum_buffer"].data

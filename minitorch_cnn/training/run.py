@@ -9,31 +9,41 @@ from .builders import build_model, build_optimizer, build_scheduler, resolve_dev
 from .data import CHANNELS, NUM_CLASSES, load_splits
 from .trainer import Trainer, read_checkpoint
 
+# The command's defaults: LeNet-5 on the digits reaches >= 97% test accuracy in well under two minutes.
+DEFAULTS = {"model": "lenet5", "dataset": "digits", "data_dir": "data", "download": False, "epochs": 15,
+            "batch_size": 32, "optimizer": "adam", "lr": None, "momentum": 0.9, "weight_decay": None,
+            "scheduler": "none", "augment": False, "device": "auto", "seed": 0, "out": None, "resume": False,
+            "progress": True}
 # Options that may change when a run is resumed; all the others come from the checkpoint.
-RESUME_OVERRIDES = ("epochs", "device", "data_dir", "download", "out", "progress", "resume")
+RESUME_OVERRIDES = ("epochs", "device", "data_dir", "download", "progress")
 
 
-def _augmentation(dataset):
-    """Random shifts by up to 2 pixels (digits) or 4 pixels and horizontal flips (CIFAR-10, fake)."""
+def _augmentation(dataset, data):
+    """Random shifts: by up to 4 pixels and horizontal flips for photos (CIFAR-10, fake), by up to 2 pixels
+    for the grayscale sets, whose padding is black (the normalised value of 0); digits are never flipped."""
     from ..utils.data import transforms as T
 
     if dataset in ("cifar10", "fake"):
-        return T.Compose([T.RandomCrop(32, padding=4), T.RandomHorizontalFlip()])
-    return T.RandomCrop(32, padding=2)
+        return T.Compose([T.RandomCrop(32, padding=4, padding_mode="reflect"), T.RandomHorizontalFlip()])
+    return T.RandomCrop(32, padding=2, fill=-data.mean[0] / data.std[0])
 
 
-def run_training(config):
-    """Train as ``config`` (the command's options as a dict) says; returns the exit code (0, or 130 on Ctrl-C)."""
+def run_training(options):
+    """Train as ``options`` (a dict of DEFAULTS' keys; None or absent = the default) say; returns the exit code.
+
+    With ``resume``, the run in ``out`` continues with its saved settings, except RESUME_OVERRIDES.
+    Exit code 0 when the run finished, 130 when Ctrl-C stopped it (after saving).
+    """
     started = time.perf_counter()
-    config = dict(config)
-    if config.get("out") is None:
+    given = {k: v for k, v in options.items() if k in DEFAULTS and v is not None}
+    config = {**DEFAULTS, **given}
+    if config["out"] is None:
         config["out"] = str(Path("runs") / f"{config['model']}-{config['dataset']}")
     out = Path(config["out"])
     state = None
-    if config.get("resume"):
+    if config["resume"]:
         state = read_checkpoint(out)
-        config = {**state["config"], **{k: config[k] for k in RESUME_OVERRIDES if k in config}}
-    config.pop("command", None)
+        config = {**state["config"], **{k: given[k] for k in RESUME_OVERRIDES if k in given}}
     device = resolve_device(config["device"])
 
     manual_seed(config["seed"])
@@ -47,7 +57,7 @@ def run_training(config):
     scheduler, interval = build_scheduler(config["scheduler"], optimizer, config["epochs"], steps_per_epoch)
     trainer = Trainer(model, optimizer, data, out, epochs=config["epochs"], batch_size=config["batch_size"],
                       scheduler=scheduler, scheduler_interval=interval, device=device, config=config,
-                      augment=_augmentation(config["dataset"]) if config["augment"] else None,
+                      augment=_augmentation(config["dataset"], data) if config["augment"] else None,
                       progress=config.get("progress", True))
     if state is not None:
         trainer.load_checkpoint(state)

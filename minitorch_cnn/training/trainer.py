@@ -24,6 +24,7 @@ from .metrics import confusion_matrix, write_metrics
 from .plots import plot_confusion_matrix, plot_curves
 
 CHECKPOINT = "checkpoint.pt"
+PLOT_EVERY_S = 30  # redraw curves.png during a run at most this often (and always at its end)
 
 
 class TrainingError(RuntimeError):
@@ -81,6 +82,7 @@ class Trainer:
         self.batch = 0  # batches done in the unfinished epoch (not 0 only after Ctrl-C)
         self._partial = {"loss_sum": 0.0, "correct": 0, "seen": 0, "seconds": 0.0}
         self._epoch_rng_state = None
+        self._plotted_at = time.perf_counter()
 
     @property
     def checkpoint_path(self):
@@ -106,7 +108,10 @@ class Trainer:
                 print(self._summary(row), flush=True)
                 self.save_checkpoint()
                 write_metrics(self.out_dir / "metrics.json", self.config, self.history)
-                plot_curves(self.history, self.out_dir / "curves.png", title=self._title())
+                last = self.epoch == self.epochs or stop.requested
+                if last or time.perf_counter() - self._plotted_at > PLOT_EVERY_S:
+                    plot_curves(self.history, self.out_dir / "curves.png", title=self._title())
+                    self._plotted_at = time.perf_counter()
                 if stop.requested:
                     return None
         return self.test()

@@ -25,6 +25,19 @@ def test_shared_subexpression_gradients_add_up():
     assert x.grad.item() == 36.0
 
 
+def test_a_node_runs_only_after_all_its_consumers():
+    # b consumes a, and the sum consumes both: a's gradient must include b's share before a runs
+    x = mt.tensor(1.0, requires_grad=True)
+    a = x * 2
+    b = a * 3
+    (a + b).backward()   # 2x + 6x
+    assert x.grad.item() == 8.0
+    y = mt.tensor(1.0, requires_grad=True)
+    p = y * 2
+    (p.exp() * p).backward()  # p feeds exp and mul; exp feeds mul: d/dy = 2 e^p p + 2 e^p
+    assert y.grad.item() == pytest.approx(2 * np.exp(2) * 2 + 2 * np.exp(2), rel=1e-6)
+
+
 def test_grad_arrays_are_owned_writable_and_not_shared():
     a = mt.ones(2, requires_grad=True)
     b = mt.ones(2, requires_grad=True)

@@ -54,11 +54,23 @@ def col2im_ref(cols, shape, k, s, p, d):
 CONV_CASES = [(3, 1, 1, 1), (3, 2, 1, 1), (1, 1, 0, 1), (3, 1, 2, 2), (2, 2, 0, 1), (5, 3, 2, 1)]
 
 
+def geometry(k, s, p, d):
+    """The (kernel, stride, padding-per-side, dilation) arguments of ops.im2col."""
+    return (k, k), (s, s), ((p, p), (p, p)), (d, d)
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("k,s,p,d", CONV_CASES)
 def test_im2col_matches_reference(cp, K, dtype, k, s, p, d):
+    from minitorch_cnn.ops import im2col as generic
+
     x = np.random.randn(2, 3, 7, 6).astype(dtype)
-    close(K.im2col(cp.asarray(x), k, s, p, d), im2col_ref(x, k, s, p, d), dtype)
+    ref = im2col_ref(x, k, s, p, d)
+    args = geometry(k, s, p, d) + (ref.shape[-2:],)
+    close(K.im2col(cp.asarray(x), *args), ref, dtype)
+    close(generic.im2col(cp.asarray(x), *args), ref, dtype)  # the generic xp code on CuPy
+    padded = K.im2col(cp.asarray(x), *args, pad_value=-np.inf)  # max pooling pads with -inf
+    assert bool((padded == -np.inf).any()) == (p > 0)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -67,7 +79,7 @@ def test_im2col_writes_any_layout(cp, K, dtype):
     ref = im2col_ref(x, 3, 1, 1, 1)
     N, C, KH, KW, OH, OW = ref.shape
     rows = cp.empty((N, OH, OW, C, KH, KW), dtype)  # GEMM layout (N*OH*OW, C*KH*KW)
-    K.im2col(cp.asarray(x), 3, 1, 1, 1, out=rows.transpose(0, 3, 4, 5, 1, 2))
+    K.im2col(cp.asarray(x), *geometry(3, 1, 1, 1), (OH, OW), out=rows.transpose(0, 3, 4, 5, 1, 2))
     close(rows, ref.transpose(0, 4, 5, 1, 2, 3), dtype)
 
 
@@ -76,16 +88,20 @@ def test_im2col_writes_any_layout(cp, K, dtype):
 def test_col2im_is_the_adjoint_of_im2col(cp, K, dtype, k, s, p, d):
     shape = (2, 3, 7, 6)
     cols = np.random.randn(*im2col_ref(np.zeros(shape, dtype), k, s, p, d).shape).astype(dtype)
-    close(K.col2im(cp.asarray(cols), shape, k, s, p, d), col2im_ref(cols, shape, k, s, p, d), dtype)
+    from minitorch_cnn.ops import im2col as generic
+
+    ref = col2im_ref(cols, shape, k, s, p, d)
+    close(K.col2im(cp.asarray(cols), shape, *geometry(k, s, p, d)), ref, dtype)
+    close(generic.col2im(cp.asarray(cols), shape, *geometry(k, s, p, d)), ref, dtype)
     # through a transposed (non-contiguous) view too
     strided = cp.asarray(np.ascontiguousarray(cols.transpose(0, 4, 5, 1, 2, 3))).transpose(0, 3, 4, 5, 1, 2)
-    close(K.col2im(strided, shape, k, s, p, d), col2im_ref(cols, shape, k, s, p, d), dtype)
+    close(K.col2im(strided, shape, *geometry(k, s, p, d)), ref, dtype)
 
 
 def test_col2im_is_deterministic(cp, K):
     cols = cp.asarray(np.random.randn(4, 8, 3, 3, 16, 16).astype(np.float32))
-    a = K.col2im(cols, (4, 8, 16, 16), 3, 1, 1, 1)
-    b = K.col2im(cols, (4, 8, 16, 16), 3, 1, 1, 1)
+    a = K.col2im(cols, (4, 8, 16, 16), *geometry(3, 1, 1, 1))
+    b = K.col2im(cols, (4, 8, 16, 16), *geometry(3, 1, 1, 1))
     assert bool((a == b).all())
 
 
@@ -106,11 +122,22 @@ def test_max_pool_forward_backward_match_torch(cp, K, dtype, k, s, p, d, ceil):
     yt, it = torch.nn.functional.max_pool2d(xt, k, s, p, d, ceil_mode=ceil, return_indices=True)
     g = np.random.randn(*yt.shape).astype(dtype)
     yt.backward(torch.tensor(g))
-    y, idx = K.max_pool2d_forward(cp.asarray(x), k, s, p, d, tuple(yt.shape[-2:]))
+    kernel, stride, padding, dilation = geometry(k, s, p, d)
+    y, idx = K.max_pool2d_forward(cp.asarray(x), kernel, stride, padding, dilation, tuple(yt.shape[-2:]))
     close(y, yt.detach().numpy(), dtype)
     np.testing.assert_array_equal(backend.to_device(idx, "cpu"), it.numpy())
-    gx = K.max_pool2d_backward(cp.asarray(g), idx, x.shape, k, s, p, d)
+    gx = K.max_pool2d_backward(cp.asarray(g), idx, x.shape, kernel, stride, padding, dilation)
     close(gx, xt.grad.numpy(), dtype)
+
+
+def avg_divisor(size, out_size, k, s, p, count_include_pad):
+    """PyTorch's (OH, OW) avg-pool divisors: the window clipped to the padded input, or to the input."""
+    per_axis = []
+    for n, o in zip(size, out_size):
+        start = np.arange(o) * s - p
+        end = np.minimum(start + k, n + p)
+        per_axis.append(end - start if count_include_pad else np.minimum(end, n) - np.maximum(start, 0))
+    return np.outer(*per_axis).astype(np.float64)
 
 
 @requires_torch
@@ -128,9 +155,12 @@ def test_avg_pool_forward_backward_match_torch(cp, K, dtype, k, s, p, ceil, incl
                                         divisor_override=divisor)
     g = np.random.randn(*yt.shape).astype(dtype)
     yt.backward(torch.tensor(g))
-    y = K.avg_pool2d_forward(cp.asarray(x), k, s, p, tuple(yt.shape[-2:]), include_pad, divisor)
+    out_size = tuple(yt.shape[-2:])
+    div = divisor or avg_divisor(x.shape[2:], out_size, k, s, p, include_pad)
+    kernel, stride, padding, _ = geometry(k, s, p, 1)
+    y = K.avg_pool2d_forward(cp.asarray(x), kernel, stride, padding, out_size, div)
     close(y, yt.detach().numpy(), dtype)
-    gx = K.avg_pool2d_backward(cp.asarray(g), x.shape, k, s, p, include_pad, divisor)
+    gx = K.avg_pool2d_backward(cp.asarray(g), x.shape, kernel, stride, padding, div)
     close(gx, xt.grad.numpy(), dtype)
 
 
@@ -154,14 +184,13 @@ def test_batch_norm_train_matches_torch(cp, K, dtype, shape, relu):
     g = np.random.randn(*shape).astype(dtype)
     yt.backward(torch.tensor(g))
 
-    rm_gpu, rv_gpu = cp.asarray(rm), cp.asarray(rv)
-    y, mean, invstd = K.batch_norm_train_forward(cp.asarray(x), cp.asarray(w), cp.asarray(b), rm_gpu, rv_gpu,
-                                                 0.1, 1e-5, relu=relu)
+    y, x_hat, mean, var, invstd = K.batch_norm_train_forward(cp.asarray(x), cp.asarray(w), cp.asarray(b), 1e-5,
+                                                             relu=relu)
     close(y, yt.detach().numpy(), dtype)
-    close(rm_gpu, rmt.numpy(), dtype)
-    close(rv_gpu, rvt.numpy(), dtype)
-    dx, dw, db = K.batch_norm_backward(cp.asarray(g), cp.asarray(x), mean, invstd, cp.asarray(w),
-                                       y=y if relu else None)
+    M = x.size // C
+    close(0.9 * cp.asarray(rm) + 0.1 * mean, rmt.numpy(), dtype)  # running stats from mean, unbiased var
+    close(0.9 * cp.asarray(rv) + 0.1 * var * M / (M - 1), rvt.numpy(), dtype)
+    dx, dw, db = K.batch_norm_backward(cp.asarray(g), x_hat, invstd, cp.asarray(w), y=y if relu else None)
     close(dx, xt.grad.numpy(), dtype)
     close(dw, wt.grad.numpy(), dtype)
     close(db, bt.grad.numpy(), dtype)
@@ -182,7 +211,7 @@ def test_batch_norm_eval_matches_torch(cp, K, dtype):
 
 def test_batch_norm_without_affine_or_running_stats(cp, K):
     x = cp.asarray(np.random.randn(6, 2, 3, 3))
-    y, mean, invstd = K.batch_norm_train_forward(x, None, None, None, None, 0.1, 1e-5)
+    y, _, _, _, _ = K.batch_norm_train_forward(x, None, None, 1e-5)
     out = backend.to_device(y, "cpu")
     np.testing.assert_allclose(out.mean(axis=(0, 2, 3)), 0, atol=1e-12)
     np.testing.assert_allclose(out.var(axis=(0, 2, 3)), 1, rtol=1e-4)

@@ -2,6 +2,7 @@
 parameter, and train/eval switch batch norm, dropout and GoogLeNet's auxiliary heads."""
 import numpy as np
 import pytest
+from zoo_helpers import fast_init
 
 import minitorch_cnn as mt
 from minitorch_cnn import models
@@ -23,20 +24,34 @@ from minitorch_cnn.nn import functional as F
 ], ids=["two_layer", "lenet5", "alexnet", "vgg11_bn", "googlenet", "resnet18_small", "resnet50", "resnext50",
         "densenet121", "resnet20", "wrn10_2"])
 def test_forward_shape(build, input_shape, output_shape):
-    model = build().eval()
+    with fast_init():
+        model = build().eval()
     with mt.no_grad():
         out = model(mt.randn(*input_shape))
     assert out.shape == output_shape
     assert np.isfinite(out.numpy()).all()
 
 
+def narrow_classifier(model, width=16):
+    """Replace the 4096-wide Linear layers of ``model.classifier`` by ``width``-wide ones (same Sequential
+    layout): AlexNet's and VGG's 60-120M classifier weights would dominate the test's time."""
+    linears = [i for i, m in enumerate(model.classifier) if isinstance(m, mt.nn.Linear)]
+    for i in linears:
+        old = model.classifier[i]
+        in_features = old.in_features if i == linears[0] else width
+        out_features = old.out_features if i == linears[-1] else width
+        model.classifier[i] = mt.nn.Linear(in_features, out_features)
+    return model
+
+
 # One small member per family, with its input; the loss touches every output.
 SMALL_MODELS = {
     "two_layer": (lambda: models.TwoLayerNet(6, 4, 3), (3, 6)),
     "lenet5": (lambda: models.LeNet5(num_classes=4), (2, 1, 32, 32)),
-    "alexnet_paper": (lambda: models.AlexNet(num_classes=3, variant="paper", groups=2), (2, 3, 67, 67)),
-    "vgg": (lambda: models.VGG(models.vgg.make_layers([4, "M", 512, "M"], batch_norm=True), num_classes=3),
-            (2, 3, 8, 8)),
+    "alexnet_paper": (lambda: narrow_classifier(models.AlexNet(num_classes=3, variant="paper", groups=2)),
+                      (2, 3, 67, 67)),
+    "vgg": (lambda: narrow_classifier(models.VGG(models.vgg.make_layers([4, "M", 512, "M"], batch_norm=True),
+                                                 num_classes=3)), (2, 3, 8, 8)),
     "googlenet": (lambda: models.GoogLeNet(num_classes=3), (2, 3, 64, 64)),
     "resnet_basic": (lambda: models.ResNet(models.BasicBlock, [1, 1, 1, 1], num_classes=3, small_input=True),
                      (2, 3, 16, 16)),
@@ -53,7 +68,8 @@ SMALL_MODELS = {
 @pytest.mark.parametrize("name", sorted(SMALL_MODELS))
 def test_backward_reaches_every_parameter(name):
     build, input_shape = SMALL_MODELS[name]
-    model = build().train()
+    with fast_init():
+        model = build().train()
     out = model(mt.randn(*input_shape))
     outputs = [o for o in out] if isinstance(out, tuple) else [out]  # GoogLeNet: main and both aux heads
     loss = sum(F.cross_entropy(o, mt.tensor([0, 1, 2][:o.shape[0]])) for o in outputs)
@@ -79,7 +95,8 @@ def test_train_mode_updates_batch_norm_statistics_and_eval_uses_them():
 
 
 def test_dropout_is_random_in_train_and_off_in_eval():
-    model = models.alexnet(num_classes=5)
+    with fast_init():
+        model = models.alexnet(num_classes=5)
     x = mt.randn(1, 3, 63, 63)
     with mt.no_grad():
         model.train()
@@ -116,7 +133,8 @@ def test_googlenet_transform_input_rescales_imagenet_normalisation():
 
 def test_alexnet_paper_shape_chain():
     """The lecture's chain: 227 -> 55 -> 27 -> 27 -> 13 -> 13 -> 13 -> 13 -> 6 (conv/pool outputs)."""
-    model = models.alexnet(variant="paper", groups=2).eval()
+    with fast_init():
+        model = models.alexnet(variant="paper", groups=2).eval()
     sizes = []
     for layer in model.features:
         layer.register_forward_hook(lambda m, args, out: sizes.append((type(m).__name__, tuple(out.shape[1:]))))

@@ -3,7 +3,7 @@ the CIFAR networks have the paper's sizes, and the registry finds every model by
 import hashlib
 
 import pytest
-from zoo_helpers import TORCHVISION_REFERENCE, key_shape_lines, param_count, torchvision_or_none
+from zoo_helpers import TORCHVISION_REFERENCE, fast_init, key_shape_lines, param_count, torchvision_or_none
 
 import minitorch_cnn as mt
 
@@ -13,11 +13,12 @@ def build(call, **extra):
     name, _, args = call.partition("(")
     kwargs = dict(item.split("=") for item in args.rstrip(")").split(",")) if args else {}
     kwargs = {k: {"False": False, "True": True}.get(v, v) for k, v in kwargs.items()}
-    return mt.models.get_model(name, **kwargs, **extra)
+    with fast_init(zeros=True):
+        return mt.models.get_model(name, **kwargs, **extra)
 
 
 @pytest.mark.parametrize("call", sorted(TORCHVISION_REFERENCE))
-def test_builder_matches_torchvision(call, cheap_init):
+def test_builder_matches_torchvision(call):
     expected = TORCHVISION_REFERENCE[call]
     state_dict = build(call).state_dict()
     model_params = sum(v.numel() for k, v in state_dict.items()
@@ -32,18 +33,18 @@ def test_builder_matches_torchvision(call, cheap_init):
     ("resnet18", 11_689_512), ("resnet50", 25_557_032), ("densenet121", 7_978_856),
     ("googlenet(aux_logits=False)", 6_624_904), ("alexnet", 61_100_840), ("vgg16", 138_357_544),
 ])
-def test_headline_parameter_counts(call, expected, cheap_init):
+def test_headline_parameter_counts(call, expected):
     assert param_count(build(call)) == expected
 
 
-def test_num_classes_changes_only_the_classifier(cheap_init):
-    model = mt.models.resnet18(num_classes=10)
+def test_num_classes_changes_only_the_classifier():
+    model = build("resnet18", num_classes=10)
     assert param_count(model) == 11_689_512 - 513 * 1000 + 513 * 10
     assert model.fc.weight.shape == (10, 512)
 
 
-def test_small_input_resnet_keeps_torchvision_keys(cheap_init):
-    small, big = mt.models.resnet18(small_input=True), mt.models.resnet18()
+def test_small_input_resnet_keeps_torchvision_keys():
+    small, big = build("resnet18", small_input=True), build("resnet18")
     assert list(small.state_dict()) == list(big.state_dict())
     assert small.conv1.weight.shape == (64, 3, 3, 3)
     assert isinstance(small.maxpool, mt.nn.Identity)
@@ -62,8 +63,8 @@ def test_cifar_resnets_have_the_papers_sizes(name, exact, paper_millions):
     assert len(shortcuts) == 2 and all(not list(m.parameters()) for m in shortcuts)
 
 
-def test_wrn28_10_has_36_5_million_parameters(cheap_init):
-    model = mt.models.wrn28_10()
+def test_wrn28_10_has_36_5_million_parameters():
+    model = build("wrn28_10")
     assert param_count(model) == 36_479_194
     assert model.fc.weight.shape == (10, 640)
 
@@ -72,10 +73,10 @@ def test_lenet5_has_61706_parameters():
     assert param_count(mt.models.lenet5()) == 61_706
 
 
-def test_alexnet_paper_variant_sizes(cheap_init):
+def test_alexnet_paper_variant_sizes():
     """The 2012 network: 62.4M parameters, 61.0M with the two-GPU split (the paper's "60 million")."""
-    assert param_count(mt.models.alexnet(variant="paper")) == 62_378_344
-    assert param_count(mt.models.alexnet(variant="paper", groups=2)) == 60_965_224
+    assert param_count(build("alexnet", variant="paper")) == 62_378_344
+    assert param_count(build("alexnet", variant="paper", groups=2)) == 60_965_224
 
 
 def test_registry_lists_and_builds_by_name():
@@ -110,8 +111,8 @@ def test_bad_configurations_are_refused():
 
 @pytest.mark.skipif(torchvision_or_none() is None, reason="torchvision is not installed")
 @pytest.mark.parametrize("name", ["resnet18", "resnext50_32x4d", "densenet121", "googlenet", "alexnet", "vgg11_bn"])
-def test_same_keys_and_shapes_as_installed_torchvision(name, cheap_init):
-    tv_model = torchvision_or_none().models.get_model(name, **({"init_weights": False} if name in ("googlenet",)
+def test_same_keys_and_shapes_as_installed_torchvision(name):
+    tv_model = torchvision_or_none().models.get_model(name, **({"init_weights": False} if name == "googlenet"
                                                               else {}))
     expected = [(k, tuple(v.shape)) for k, v in tv_model.state_dict().items()]
     assert [(k, tuple(v.shape)) for k, v in build(name).state_dict().items()] == expected

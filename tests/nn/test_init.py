@@ -42,7 +42,8 @@ def test_xavier(gain):
 
 
 @pytest.mark.parametrize("a, mode, nonlinearity", [
-    (0, "fan_in", "relu"), (0, "fan_out", "relu"), (0.2, "fan_in", "leaky_relu"), (math.sqrt(5), "fan_in", "leaky_relu"),
+    (0, "fan_in", "relu"), (0, "fan_out", "relu"), (0.2, "fan_in", "leaky_relu"),
+    (math.sqrt(5), "fan_in", "leaky_relu"),
     (0, "FAN_OUT", "tanh"), (0, "fan_in", "linear"),
 ])
 def test_kaiming(a, mode, nonlinearity):

@@ -5,6 +5,8 @@ from collections import OrderedDict
 import numpy as np
 import pytest
 from conftest import requires_torch
+from hypothesis import given
+from hypothesis import strategies as st
 from nn_helpers import copy_to_torch
 
 import minitorch_cnn as mt
@@ -139,6 +141,7 @@ def test_load_state_dict_round_trip_copies_in_place():
     params_before = list(dst.parameters())
     result = dst.load_state_dict(src.state_dict())
     assert result.missing_keys == [] and result.unexpected_keys == []
+    assert repr(result) == "<All keys matched successfully>"
     assert all(a is b for a, b in zip(dst.parameters(), params_before))  # copied into, not replaced
     for (k, a), b in zip(src.state_dict().items(), dst.state_dict().values()):
         np.testing.assert_array_equal(a.data, b.data, err_msg=k)
@@ -226,6 +229,8 @@ def test_to_double_keeps_parameter_identity(device):
     net.to(device, mt.float64)
     net.to(mt.zeros(1, dtype=mt.float32))  # device and dtype of a tensor
     assert net.scale.dtype == mt.float32 and net.scale.device == mt.device("cpu")
+    assert net.half().scale.dtype == mt.float16 and net.float().scale.dtype == mt.float32
+    assert net.cpu().scale.device == mt.device("cpu")
     with pytest.raises(TypeError, match="only accepts floating point or complex dtypes"):
         net.to(mt.int64)
 
@@ -252,6 +257,20 @@ def test_hooks_fire_in_order_and_can_be_removed():
     assert calls == [1]
 
 
+def test_pre_hooks_with_kwargs():
+    class Scale(nn.Module):
+        def forward(self, x, factor=1.0):
+            return x * factor
+
+    m = Scale()
+    handle = m.register_forward_pre_hook(lambda mod, args, kwargs: (args, {"factor": 3.0}), with_kwargs=True)
+    assert m(mt.ones(2)).tolist() == [3.0, 3.0]
+    handle.remove()
+    m.register_forward_pre_hook(lambda mod, args, kwargs: 5, with_kwargs=True)
+    with pytest.raises(RuntimeError, match=r"forward pre-hook must return None or a tuple of \(new_args, new_kwargs\)"):
+        m(mt.ones(2))
+
+
 def test_hooks_record_activations_of_a_model():
     model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2))
     activations = {}
@@ -274,3 +293,21 @@ def test_get_submodule_and_dir():
     with pytest.raises(AttributeError, match="`eps` is not an nn.Module"):
         net.get_submodule("blocks.1.bn.eps")
     assert {"blocks", "scale", "forward"} <= set(dir(net))
+
+
+@requires_torch
+@given(kinds=st.lists(st.sampled_from(["Linear", "ReLU", "BatchNorm1d", "Sequential"]), min_size=1, max_size=5),
+       width=st.integers(1, 4))
+def test_random_stacks_have_torchs_keys_shapes_and_repr(kinds, width):
+    import torch
+
+    def build(nn):
+        make = {"Linear": lambda: nn.Linear(width, width), "ReLU": nn.ReLU,
+                "BatchNorm1d": lambda: nn.BatchNorm1d(width), "Sequential": lambda: nn.Sequential(nn.Linear(width, 1))}
+        return nn.Sequential(*[make[k]() for k in kinds])
+
+    ours, theirs = build(nn), build(torch.nn)
+    assert repr(ours) == repr(theirs)
+    assert [(k, tuple(v.shape)) for k, v in ours.state_dict().items()] == \
+        [(k, tuple(v.shape)) for k, v in theirs.state_dict().items()]
+    copy_to_torch(ours, theirs)  # torch loads our state_dict strictly

@@ -4,14 +4,6 @@ from ...backend import cupy_module
 cp = cupy_module()
 
 
-def pair(value):
-    """An int or a pair -> a pair of ints (kernel sizes, strides, paddings, dilations)."""
-    if isinstance(value, int):
-        return value, value
-    first, second = value
-    return int(first), int(second)
-
-
 def element_strides(array):
     """Strides of ``array`` in elements (CuPy gives them in bytes)."""
     return [s // array.itemsize for s in array.strides]

@@ -17,29 +17,20 @@ from ...autograd.grad_mode import no_grad
 from ...dtypes import as_dtype, dtype as _dtype
 from ...tensor import Tensor
 from ..parameter import Parameter
+from ..utils.hooks import RemovableHandle
 
-_IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
+class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
+    """What ``load_state_dict`` returns; prints as PyTorch's does when nothing is off."""
 
-class RemovableHandle:
-    """Returned by ``register_*_hook``: ``handle.remove()`` (or leaving a ``with`` block) unregisters the hook."""
+    __slots__ = ()
 
-    _next_id = 0
+    def __repr__(self):
+        if not self.missing_keys and not self.unexpected_keys:
+            return "<All keys matched successfully>"
+        return super().__repr__()
 
-    def __init__(self, *hook_tables):
-        self.hook_tables = hook_tables
-        self.id = RemovableHandle._next_id
-        RemovableHandle._next_id += 1
-
-    def remove(self):
-        for table in self.hook_tables:
-            table.pop(self.id, None)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.remove()
+    __str__ = __repr__
 
 
 def _addindent(text, num_spaces):
@@ -56,16 +47,13 @@ class Module:
     _version = 1  # recorded per class so a checkpoint's format can evolve (see BatchNorm)
 
     def __init__(self):
-        # object.__setattr__: our own __setattr__ needs these tables to exist first
-        object.__setattr__(self, "training", True)
-        object.__setattr__(self, "_parameters", OrderedDict())
-        object.__setattr__(self, "_buffers", OrderedDict())
-        object.__setattr__(self, "_non_persistent_buffers_set", set())
-        object.__setattr__(self, "_modules", OrderedDict())
-        object.__setattr__(self, "_forward_pre_hooks", OrderedDict())
-        object.__setattr__(self, "_forward_pre_hooks_with_kwargs", set())
-        object.__setattr__(self, "_forward_hooks", OrderedDict())
-        object.__setattr__(self, "_forward_hooks_with_kwargs", set())
+        # written into __dict__ directly: our own __setattr__ needs these tables to exist first
+        self.__dict__.update(
+            training=True, _parameters=OrderedDict(), _modules=OrderedDict(),
+            _buffers=OrderedDict(), _non_persistent_buffers_set=set(),
+            _forward_pre_hooks=OrderedDict(), _forward_pre_hooks_with_kwargs=set(),
+            _forward_hooks=OrderedDict(), _forward_hooks_with_kwargs=set(),
+        )
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
@@ -331,10 +319,11 @@ class Module:
         return self
 
     def to(self, *args, **kwargs):
-        """``to(device)``, ``to(dtype)``, ``to(device, dtype)`` or ``to(tensor)``; only floating tensors change dtype."""
+        """``to(device)``, ``to(dtype)``, ``to(device, dtype)`` or ``to(tensor)``; only floating tensors cast."""
         device, dtype = _parse_to(*args, **kwargs)
         if dtype is not None and not dtype.is_floating_point:
-            raise TypeError(f"nn.Module.to only accepts floating point or complex dtypes, but got desired dtype={dtype}")
+            raise TypeError("nn.Module.to only accepts floating point or complex dtypes, but got desired "
+                            f"dtype={dtype}")
         return self._apply(lambda t: t.to(device=device, dtype=dtype if t.is_floating_point() else None))
 
     def cuda(self, device=None):
@@ -358,7 +347,7 @@ class Module:
         return self._add_hook(self._forward_pre_hooks, self._forward_pre_hooks_with_kwargs, hook, prepend, with_kwargs)
 
     def register_forward_hook(self, hook, *, prepend=False, with_kwargs=False):
-        """``hook(module, args, output)`` runs after ``forward`` (e.g. to record activations); may return a new output."""
+        """``hook(module, args, output)`` runs after ``forward`` (to record activations); may return a new output."""
         return self._add_hook(self._forward_hooks, self._forward_hooks_with_kwargs, hook, prepend, with_kwargs)
 
     @staticmethod
@@ -458,7 +447,8 @@ class Module:
             for key in state_dict:
                 if key.startswith(prefix):
                     name = key[len(prefix):].split(".", 1)
-                    if (len(name) > 1 and name[0] not in self._modules) or (len(name) == 1 and name[0] not in local_state):
+                    known = name[0] in self._modules if len(name) > 1 else name[0] in local_state
+                    if not known:
                         unexpected_keys.append(key)
 
     # ----------------------------------------------------------- printing

@@ -1,0 +1,477 @@
+"""GPU benchmarks of minitorch_cnn on CuPy next to PyTorch on the same GPU, in one run.
+
+    python benchmarks/gpu_bench.py --out gpu_out            # run everything, write gpu_out/gpu_results.json
+    python benchmarks/gpu_bench.py --summarize gpu_out      # add the pytest junit results, write summary.md
+
+Every check runs on its own: a failure is recorded (error text and traceback) and the next
+check runs. The JSON is rewritten after each check, so a run cut short keeps what finished.
+Checks (issue 6 goals in brackets):
+
+- ``conv3x3``: conv 3x3, 64->64, 32x32, batch 128, forward+backward; ours fp32/TF32 (own kernels
+  on and off) vs PyTorch cuDNN fp32/TF32 [<= 1.25x fp32, <= 1.5x TF32];
+- ``resnet20``: training step, batch 128: ours eager (kernels on/off), ours CUDA-graphed, PyTorch
+  eager; images/s [>= PyTorch eager] and peak memory of the step [<= 1.5x PyTorch];
+- ``resnet50``: training step 224x224, batch 64; images/s [>= 0.6x PyTorch];
+- ``numpy_vs_cupy``: the same workloads on NumPy (CPU) and CuPy.
+
+Times are medians of wall-clock runs, each ended by a device synchronisation.
+"""
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+import traceback
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+import minitorch_cnn as mt  # noqa: E402
+from minitorch_cnn import backend  # noqa: E402
+
+RESULTS = {}
+OUT_DIR = "gpu_out"
+DEVICE = "cuda"  # --dry-run-cpu runs the script's logic on the CPU (to test the script itself)
+
+
+def save():
+    with open(os.path.join(OUT_DIR, "gpu_results.json"), "w") as f:
+        json.dump(RESULTS, f, indent=2, default=str)
+
+
+def check(name):
+    """Run the decorated function now; record its dict, or its error, under ``name``."""
+    def run(fn):
+        start = time.perf_counter()
+        try:
+            RESULTS[name] = {"ok": True, **fn()}
+        except BaseException as e:  # noqa: BLE001 - a benchmark script reports every failure and goes on
+            if isinstance(e, KeyboardInterrupt):
+                raise
+            RESULTS[name] = {"ok": False, "error": f"{type(e).__name__}: {e}"[:2000],
+                             "traceback": traceback.format_exc()[-4000:]}
+        RESULTS[name]["seconds"] = round(time.perf_counter() - start, 2)
+        print(f"[{name}] {'ok' if RESULTS[name]['ok'] else 'FAILED: ' + RESULTS[name]['error'][:300]}", flush=True)
+        save()
+        return fn
+    return run
+
+
+def median_time(fn, sync, repeat, warmup=2):
+    for _ in range(warmup):
+        fn()
+    sync()
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        sync()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def torch_cuda():
+    import torch
+
+    if DEVICE == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError("PyTorch sees no CUDA GPU")
+    return torch
+
+
+def torch_sync(torch):
+    return torch.cuda.synchronize if DEVICE == "cuda" else (lambda: None)
+
+
+def torch_tf32(torch, enabled):
+    torch.backends.cuda.matmul.allow_tf32 = enabled
+    torch.backends.cudnn.allow_tf32 = enabled  # (PyTorch's default for convolutions is True)
+
+
+def ms(seconds):
+    return round(seconds * 1e3, 3)
+
+
+# ------------------------------------------------------------------ workloads
+def mt_conv_step(device, batch):
+    from minitorch_cnn.nn import functional as F
+
+    x = mt.randn(batch, 64, 32, 32, device=device, requires_grad=True)
+    w = mt.randn(64, 64, 3, 3, device=device, requires_grad=True)
+    g = mt.ones(batch, 64, 32, 32, device=device)
+
+    def step():
+        x.grad = w.grad = None
+        F.conv2d(x, w, padding=1).backward(g)
+    return step
+
+
+def mt_pool_step(device, batch):
+    from minitorch_cnn.nn import functional as F
+
+    x = mt.randn(batch, 64, 32, 32, device=device, requires_grad=True)
+
+    def step():
+        x.grad = None
+        F.max_pool2d(x, 2).sum().backward()
+    return step
+
+
+def mt_bn_step(device, batch):
+    bn = mt.nn.BatchNorm2d(64).to(device)
+    x = mt.randn(batch, 64, 32, 32, device=device, requires_grad=True)
+
+    def step():
+        x.grad = None
+        bn(x).sum().backward()
+    return step
+
+
+def mt_model_step(model, x, y):
+    from minitorch_cnn.nn import functional as F
+
+    optimizer = mt.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=1e-4)
+
+    def step(x, y):
+        optimizer.zero_grad()
+        loss = F.cross_entropy(model(x), y)
+        loss.backward()
+        optimizer.step()
+        return loss
+    return step
+
+
+def mt_inputs(device, batch, size, classes):
+    return mt.randn(batch, 3, size, size, device=device), mt.randint(0, classes, (batch,), device=device)
+
+
+def torch_step(torch, model, x, y):
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=1e-4)
+
+    def step():
+        optimizer.zero_grad()
+        loss = torch.nn.functional.cross_entropy(model(x), y)
+        loss.backward()
+        optimizer.step()
+        return loss
+    return step
+
+
+def torch_resnet20(state_dict):
+    """PyTorch's ResNet-20 from benchmarks/models.py (same architecture and weights as ours)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_models", os.path.join(os.path.dirname(__file__), "models.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.torch_resnet20(state_dict)
+
+
+def torch_resnet50(torch):
+    """A plain torchvision-style ResNet-50 (torchvision itself may be missing on the GPU machine)."""
+    nn = torch.nn
+    try:
+        import torchvision
+
+        return torchvision.models.resnet50()
+    except ImportError:
+        pass
+
+    class Bottleneck(nn.Module):
+        def __init__(self, inplanes, planes, stride):
+            super().__init__()
+            width, out = planes, planes * 4
+            self.body = nn.Sequential(
+                nn.Conv2d(inplanes, width, 1, bias=False), nn.BatchNorm2d(width), nn.ReLU(inplace=True),
+                nn.Conv2d(width, width, 3, stride, 1, bias=False), nn.BatchNorm2d(width), nn.ReLU(inplace=True),
+                nn.Conv2d(width, out, 1, bias=False), nn.BatchNorm2d(out))
+            self.down = None
+            if stride != 1 or inplanes != out:
+                self.down = nn.Sequential(nn.Conv2d(inplanes, out, 1, stride, bias=False), nn.BatchNorm2d(out))
+
+        def forward(self, x):
+            identity = x if self.down is None else self.down(x)
+            return torch.relu(self.body(x) + identity)
+
+    layers, inplanes = [], 64
+    for planes, blocks, stride in ((64, 3, 1), (128, 4, 2), (256, 6, 2), (512, 3, 2)):
+        for b in range(blocks):
+            layers.append(Bottleneck(inplanes, planes, stride if b == 0 else 1))
+            inplanes = planes * 4
+    return nn.Sequential(nn.Conv2d(3, 64, 7, 2, 3, bias=False), nn.BatchNorm2d(64), nn.ReLU(inplace=True),
+                         nn.MaxPool2d(3, 2, 1), *layers, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(2048, 1000))
+
+
+# ------------------------------------------------------------------ checks
+def run_all(args):
+    sync = mt.cuda.synchronize if DEVICE == "cuda" else (lambda: None)
+
+    @check("environment")
+    def _():
+        cp = backend.cupy_module()
+        info = {"python": platform.python_version(), "numpy": np.__version__,
+                "cupy": getattr(cp, "__version__", None), "cuda_available": mt.cuda.is_available()}
+        if mt.cuda.is_available():
+            info.update(gpu=mt.cuda.get_device_name(), capability=mt.cuda.get_device_capability(),
+                        cuda_runtime=cp.cuda.runtime.runtimeGetVersion(), driver=cp.cuda.runtime.driverGetVersion(),
+                        tf32_default=mt.backends.cuda.matmul.allow_tf32)
+        try:
+            import torch
+
+            info["torch"] = torch.__version__
+            info["torch_cuda"] = torch.cuda.is_available()
+        except ImportError:
+            info["torch"] = None
+        return info
+
+    @check("conv3x3_64_32x32_b128")
+    def _():
+        out = {}
+        for tf32 in (False, True):
+            mt.backends.cuda.matmul.allow_tf32 = tf32
+            tag = "tf32" if tf32 else "fp32"
+            out[f"ours_{tag}_ms"] = ms(median_time(mt_conv_step(DEVICE, 128), sync, args.repeat))
+            previous = backend.set_cuda_kernels_enabled(False)
+            try:
+                out[f"ours_generic_{tag}_ms"] = ms(median_time(mt_conv_step(DEVICE, 128), sync, args.repeat))
+            finally:
+                backend.set_cuda_kernels_enabled(previous)
+        mt.backends.cuda.matmul.allow_tf32 = False
+        torch = torch_cuda()
+        torch.backends.cudnn.benchmark = True
+        for tf32 in (False, True):
+            torch_tf32(torch, tf32)
+            x = torch.randn(128, 64, 32, 32, device=DEVICE, requires_grad=True)
+            w = torch.randn(64, 64, 3, 3, device=DEVICE, requires_grad=True)
+            g = torch.ones(128, 64, 32, 32, device=DEVICE)
+
+            def step():
+                x.grad = w.grad = None
+                torch.nn.functional.conv2d(x, w, padding=1).backward(g)
+            out[f"torch_{'tf32' if tf32 else 'fp32'}_ms"] = ms(median_time(step, torch_sync(torch), args.repeat))
+        torch_tf32(torch, False)
+        out["ratio_fp32"] = round(out["ours_fp32_ms"] / out["torch_fp32_ms"], 3)
+        out["ratio_tf32"] = round(out["ours_tf32_ms"] / out["torch_tf32_ms"], 3)
+        out["goal"] = "ratio_fp32 <= 1.25, ratio_tf32 <= 1.5"
+        return out
+
+    batch20 = 128
+    r20 = {}  # the shared ResNet-20 set-up; checks that need it fail with KeyError if it failed
+
+    @check("resnet20_setup")
+    def _():
+        model = mt.models.resnet20()
+        r20["state"] = {k: v.detach().cpu() for k, v in model.state_dict().items()}
+        r20["model"] = model.to(DEVICE)
+        r20["x"], r20["y"] = mt_inputs(DEVICE, batch20, 32, 10)
+        return {"parameters": sum(p.numel() for p in model.parameters())}
+
+    @check("resnet20_eager_b128")
+    def _():
+        step, x20, y20 = mt_model_step(r20["model"], r20["x"], r20["y"]), r20["x"], r20["y"]
+        seconds = median_time(lambda: step(x20, y20), sync, args.repeat)
+        previous = backend.set_cuda_kernels_enabled(False)
+        try:
+            generic = median_time(lambda: step(x20, y20), sync, args.repeat)
+        finally:
+            backend.set_cuda_kernels_enabled(previous)
+        return {"ms": ms(seconds), "images_per_s": round(batch20 / seconds), "generic_ms": ms(generic),
+                "generic_images_per_s": round(batch20 / generic)}
+
+    @check("resnet20_graphed_b128")
+    def _():
+        step = mt_model_step(r20["model"], r20["x"], r20["y"])
+        graphed = mt.cuda.make_graphed_step(step, r20["x"], r20["y"])
+        x2, y2 = mt_inputs(DEVICE, batch20, 32, 10)
+        seconds = median_time(lambda: graphed(x2, y2), sync, args.repeat * 4)
+        loss = float(graphed(x2, y2).item())
+        return {"ms": ms(seconds), "images_per_s": round(batch20 / seconds), "loss_after": loss,
+                "loss_is_finite": bool(np.isfinite(loss))}
+
+    @check("resnet20_torch_b128")
+    def _():
+        torch = torch_cuda()
+        torch_tf32(torch, False)
+        torch.backends.cudnn.benchmark = True
+        model = torch_resnet20(r20["state"]).to(DEVICE)
+        x = torch.randn(batch20, 3, 32, 32, device=DEVICE)
+        y = torch.randint(0, 10, (batch20,), device=DEVICE)
+        step = torch_step(torch, model, x, y)
+        seconds = median_time(step, torch_sync(torch), args.repeat * 4)
+        torch.cuda.synchronize()
+        torch.cuda.reset_peak_memory_stats()
+        base = torch.cuda.memory_allocated()
+        step()
+        torch.cuda.synchronize()
+        return {"ms": ms(seconds), "images_per_s": round(batch20 / seconds),
+                "peak_bytes": torch.cuda.max_memory_allocated(), "peak_above_start_bytes":
+                torch.cuda.max_memory_allocated() - base}
+
+    @check("resnet20_memory_b128")
+    def _():
+        step, x20, y20 = mt_model_step(r20["model"], r20["x"], r20["y"]), r20["x"], r20["y"]
+        step(x20, y20)
+        sync()
+        mt.cuda.reset_peak_memory_stats()
+        base = mt.cuda.memory_allocated()
+        step(x20, y20)
+        sync()
+        out = {"peak_bytes": mt.cuda.max_memory_allocated(), "peak_above_start_bytes":
+               mt.cuda.max_memory_allocated() - base}
+        ref = RESULTS.get("resnet20_torch_b128", {})
+        if ref.get("ok"):
+            out["ratio_vs_torch"] = round(out["peak_bytes"] / ref["peak_bytes"], 3)
+            out["goal"] = "ratio_vs_torch <= 1.5"
+        return out
+
+    @check("resnet20_summary")
+    def _():
+        ours = [RESULTS[k]["images_per_s"] for k in ("resnet20_eager_b128", "resnet20_graphed_b128")
+                if RESULTS.get(k, {}).get("ok")]
+        ref = RESULTS["resnet20_torch_b128"]["images_per_s"]
+        return {"best_ours_images_per_s": max(ours), "torch_images_per_s": ref,
+                "ratio": round(max(ours) / ref, 3), "goal": "ratio >= 1.0"}
+
+    r20.clear()
+    mt.cuda.empty_cache()
+
+    @check("resnet50_224_b64")
+    def _():
+        if DEVICE != "cuda":
+            return {"skipped": "dry run on the CPU"}
+        batch = 64
+        model = mt.models.resnet50().to(DEVICE)
+        x, y = mt_inputs(DEVICE, batch, 224, 1000)
+        step = mt_model_step(model, x, y)
+        seconds = median_time(lambda: step(x, y), sync, max(2, args.repeat // 3), warmup=1)
+        out = {"ours_ms": ms(seconds), "ours_images_per_s": round(batch / seconds, 1)}
+        del model, step
+        mt.cuda.empty_cache()
+        torch = torch_cuda()
+        torch_tf32(torch, False)
+        tmodel = torch_resnet50(torch).to(DEVICE)
+        tx = torch.randn(batch, 3, 224, 224, device=DEVICE)
+        ty = torch.randint(0, 1000, (batch,), device=DEVICE)
+        tseconds = median_time(torch_step(torch, tmodel, tx, ty), torch_sync(torch), args.repeat)
+        del tmodel
+        torch.cuda.empty_cache()
+        out.update(torch_ms=ms(tseconds), torch_images_per_s=round(batch / tseconds, 1),
+                   ratio=round(tseconds / seconds, 3), goal="ratio (ours images/s / torch's) >= 0.6")
+        return out
+
+    @check("numpy_vs_cupy")
+    def _():
+        workloads = {
+            "conv2d 3x3 64->64 32x32 b32 fwd+bwd": lambda d: mt_conv_step(d, 32),
+            "max_pool2d 2x2 64x32x32 b32 fwd+bwd": lambda d: mt_pool_step(d, 32),
+            "batch_norm2d 64x32x32 b32 fwd+bwd": lambda d: mt_bn_step(d, 32),
+            "lenet5 train step b64": lambda d: _model_workload(mt.models.lenet5(), d, 64, 1, 32, 10),
+            "resnet20 train step b128": lambda d: _model_workload(mt.models.resnet20(), d, 128, 3, 32, 10),
+        }
+        rows = {}
+        for name, make in workloads.items():
+            row = {}
+            for device, repeat in (("cpu", 2), (DEVICE, args.repeat)):
+                try:
+                    fn = make(device)
+                    row[f"{device}_ms"] = ms(median_time(fn, sync if device == "cuda" else (lambda: None), repeat,
+                                                         warmup=1))
+                except Exception as e:  # noqa: BLE001 - one workload failing must not hide the others
+                    row[f"{device}_error"] = f"{type(e).__name__}: {e}"[:500]
+            if "cpu_ms" in row and "cuda_ms" in row and DEVICE == "cuda":
+                row["speedup"] = round(row["cpu_ms"] / row["cuda_ms"], 1)
+            rows[name] = row
+        return {"rows": rows}
+
+
+def _model_workload(model, device, batch, channels, size, classes):
+    model.to(device)
+    x = mt.randn(batch, channels, size, size, device=device)
+    y = mt.randint(0, classes, (batch,), device=device)
+    step = mt_model_step(model, x, y)
+    return lambda: step(x, y)
+
+
+# ------------------------------------------------------------------ summary
+def junit_summary(path):
+    import xml.etree.ElementTree as ET
+
+    root = ET.parse(path).getroot()
+    suites = [root] if root.tag == "testsuite" else list(root)
+    out = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0, "failed": []}
+    for suite in suites:
+        for key in ("tests", "failures", "errors", "skipped"):
+            out[key] += int(suite.get(key, 0))
+        for case in suite.iter("testcase"):
+            for bad in list(case.findall("failure")) + list(case.findall("error")):
+                out["failed"].append({"test": f"{case.get('classname')}::{case.get('name')}",
+                                      "message": (bad.get("message") or "")[:500],
+                                      "detail": (bad.text or "")[-1500:]})
+    out["passed"] = out["tests"] - out["failures"] - out["errors"] - out["skipped"]
+    return out
+
+
+def summarize(out_dir):
+    path = os.path.join(out_dir, "gpu_results.json")
+    results = json.load(open(path)) if os.path.exists(path) else {}
+    for name in sorted(os.listdir(out_dir)):
+        if name.startswith("junit_") and name.endswith(".xml"):
+            try:
+                results[f"pytest_{name[6:-4]}"] = junit_summary(os.path.join(out_dir, name))
+            except Exception as e:  # noqa: BLE001 - a truncated xml (timeout) is reported, not fatal
+                results[f"pytest_{name[6:-4]}"] = {"error": f"{type(e).__name__}: {e}"}
+    gpu_name = os.path.join(out_dir, "gpu_name.txt")
+    if os.path.exists(gpu_name):
+        results["nvidia_smi"] = open(gpu_name).read().strip()
+    with open(path, "w") as f:
+        json.dump(results, f, indent=2, default=str)
+    lines = ["# GPU check", "", f"GPU: {results.get('nvidia_smi', '?')}", ""]
+    for key, value in results.items():
+        if not isinstance(value, dict):
+            continue
+        if key.startswith("pytest_"):
+            lines.append(f"- **{key}**: {value.get('passed', '?')} passed, {value.get('failures', '?')} failed, "
+                         f"{value.get('errors', '?')} errors, {value.get('skipped', '?')} skipped"
+                         + (f" ({value['error']})" if "error" in value else ""))
+            for failed in value.get("failed", [])[:40]:
+                lines.append(f"  - FAILED `{failed['test']}`: {failed['message'][:200]}")
+        elif not value.get("ok", True):
+            lines.append(f"- **{key}**: FAILED: {value.get('error', '')[:300]}")
+        else:
+            shown = {k: v for k, v in value.items() if k not in ("ok", "rows", "traceback")}
+            lines.append(f"- **{key}**: " + ", ".join(f"{k}={v}" for k, v in shown.items()))
+            for name, row in value.get("rows", {}).items():
+                lines.append(f"  - {name}: " + ", ".join(f"{k}={v}" for k, v in row.items()))
+    with open(os.path.join(out_dir, "summary.md"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+def main():
+    global OUT_DIR, DEVICE
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", default=os.environ.get("OUT", "gpu_out"))
+    parser.add_argument("--repeat", type=int, default=10)
+    parser.add_argument("--summarize", metavar="DIR", help="only merge junit results and write summary.md")
+    parser.add_argument("--dry-run-cpu", action="store_true", help="run the checks on the CPU (tests this script)")
+    args = parser.parse_args()
+    if args.summarize:
+        summarize(args.summarize)
+        return
+    OUT_DIR = args.out
+    os.makedirs(OUT_DIR, exist_ok=True)
+    if args.dry_run_cpu:
+        DEVICE = "cpu"
+    elif not mt.cuda.is_available():
+        RESULTS["environment"] = {"ok": False, "error": "no CUDA GPU visible to CuPy (mt.cuda.is_available() False)"}
+        save()
+        print(RESULTS["environment"]["error"])
+        return
+    mt.manual_seed(0)
+    run_all(args)
+
+
+if __name__ == "__main__":
+    main()
