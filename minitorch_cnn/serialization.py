@@ -3,7 +3,7 @@
 minitorch_cnn's own format is a zip archive (uncompressed, so it is fast to write)::
 
     minitorch_cnn_checkpoint/manifest.json   the object tree as JSON; tensors are references
-    minitorch_cnn_checkpoint/data/0, 1 ...   each tensor's raw bytes, C order, little-endian
+    minitorch_cnn_checkpoint/data/0, 1 ...   each tensor's (or NumPy array's) raw bytes, C order, little-endian
 
 ``save`` writes a temporary file in the target's folder, flushes and fsyncs it, then renames it over
 the target (``os.replace`` is atomic): a crash mid-save leaves the previous checkpoint intact.
@@ -18,8 +18,7 @@ import zipfile
 
 import numpy as np
 
-from . import backend
-from . import dtypes
+from . import backend, dtypes
 from .tensor import Tensor
 from .torch_pickle import TORCH_PICKLE, read_torch_zip
 
@@ -32,12 +31,12 @@ _DICT_TYPES = {"dict": dict, "OrderedDict": collections.OrderedDict, "Counter": 
 
 # ------------------------------------------------------------------------------------------ save
 def save(obj, f):
-    """Save ``obj`` — a state_dict, or nested dicts/lists/tuples of tensors, numbers, strings and None.
+    """Save ``obj``: a state_dict, or nested dicts/lists/tuples of tensors, NumPy arrays, numbers, strings, None.
 
     ``f`` is a path (written atomically) or a binary file object. Tensors shared between entries are
     stored once and come back shared.
     """
-    arrays = {}  # id(tensor) -> (member name, tensor), filled by _encode
+    arrays = {}  # id(tensor or ndarray) -> (member name, raw array), filled by _encode
     manifest = {"format": FORMAT, "version": VERSION, "object": _encode(obj, arrays, "obj")}
     if isinstance(f, (str, os.PathLike)):
         _atomic_write(os.fspath(f), lambda fh: _write_zip(fh, manifest, arrays.values()))
@@ -52,11 +51,11 @@ def _encode(obj, arrays, where):
     if isinstance(obj, np.generic):
         return obj.item()
     if isinstance(obj, Tensor):
-        if id(obj) not in arrays:
-            arrays[id(obj)] = (f"{_ROOT}/data/{len(arrays)}", obj)
-        name = arrays[id(obj)][0]
-        return {"__tensor__": name, "dtype": obj.dtype.name, "shape": list(obj.shape), "device": str(obj.device),
-                "requires_grad": obj.requires_grad, "parameter": _is_parameter(obj)}
+        return {"__tensor__": _member(obj, obj.data, arrays), "dtype": obj.dtype.name, "shape": list(obj.shape),
+                "device": str(obj.device), "requires_grad": obj.requires_grad, "parameter": _is_parameter(obj)}
+    if isinstance(obj, np.ndarray) and obj.dtype.kind in "biuf":
+        return {"__ndarray__": _member(obj, obj, arrays), "dtype": obj.dtype.newbyteorder("<").str,
+                "shape": list(obj.shape)}
     if isinstance(obj, dict):
         kind = type(obj).__name__ if type(obj).__name__ in _DICT_TYPES else "dict"
         return {"__dict__": kind, "items": [[_encode(k, arrays, f"{where} key {k!r}"),
@@ -70,8 +69,15 @@ def _encode(obj, arrays, where):
     if isinstance(obj, dtypes.dtype):
         return {"__dtype__": obj.name}
     raise TypeError(f"mt.save: cannot save {where} of type {type(obj).__name__}; a checkpoint holds tensors, "
-                    "numbers, strings, None, devices, dtypes and dicts/lists/tuples of them (use "
-                    "model.state_dict(), not the model)")
+                    "numeric NumPy arrays, numbers, strings, None, devices, dtypes and dicts/lists/tuples of them "
+                    "(use model.state_dict(), not the model)")
+
+
+def _member(obj, array, arrays):
+    """The zip member that will hold ``array``'s bytes (one per object, so sharing survives)."""
+    if id(obj) not in arrays:
+        arrays[id(obj)] = (f"{_ROOT}/data/{len(arrays)}", array)
+    return arrays[id(obj)][0]
 
 
 def _is_parameter(tensor):
@@ -80,11 +86,11 @@ def _is_parameter(tensor):
     return isinstance(tensor, Parameter)
 
 
-def _write_zip(fh, manifest, tensors):
+def _write_zip(fh, manifest, arrays):
     with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as zf:
         zf.writestr(_MANIFEST, json.dumps(manifest))
-        for name, tensor in tensors:
-            array = backend.to_device(tensor.data, "cpu")
+        for name, array in arrays:
+            array = backend.to_device(array, "cpu")
             array = np.ascontiguousarray(array, dtype=array.dtype.newbyteorder("<"))
             with zf.open(name, "w", force_zip64=True) as out:
                 out.write(array.reshape(-1).view(np.uint8).data)
@@ -157,7 +163,7 @@ def _load_native(zf, name, map_location):
     if manifest.get("format") != FORMAT or manifest.get("version", 0) > VERSION:
         raise RuntimeError(f"mt.load: '{name}' has format {manifest.get('format')!r} version "
                            f"{manifest.get('version')!r}; this minitorch_cnn reads {FORMAT!r} up to {VERSION}")
-    loaded = {}  # member name -> Tensor, so shared tensors come back shared
+    loaded = {}  # member name -> Tensor or ndarray, so shared tensors come back shared
     return _decode(manifest["object"], zf, name, map_location, loaded)
 
 
@@ -169,10 +175,10 @@ def _decode(node, zf, name, map_location, loaded):
         return [decode(v) for v in node]
     if not isinstance(node, dict):
         return node
-    if "__tensor__" in node:
-        member = node["__tensor__"]
+    if "__tensor__" in node or "__ndarray__" in node:
+        member = node.get("__tensor__") or node["__ndarray__"]
         if member not in loaded:
-            loaded[member] = _decode_tensor(node, _read(zf, member, name), name, map_location)
+            loaded[member] = _decode_array(node, member, _read(zf, member, name), name, map_location)
         return loaded[member]
     if "__dict__" in node:
         out = _DICT_TYPES[node["__dict__"]]()
@@ -188,13 +194,19 @@ def _decode(node, zf, name, map_location, loaded):
     raise RuntimeError(f"mt.load: '{name}' has an unknown manifest entry {sorted(node)}")
 
 
-def _decode_tensor(node, raw, name, map_location):
-    np_dtype = dtypes.as_dtype(node["dtype"]).np_dtype
+def _decode_array(node, member, raw, name, map_location):
+    """A tensor (placed per ``map_location``) or a NumPy array (always on the CPU) from its bytes."""
+    is_tensor = "__tensor__" in node
+    np_dtype = dtypes.as_dtype(node["dtype"]).np_dtype if is_tensor else np.dtype(node["dtype"])
+    if np_dtype.kind not in "biuf":
+        raise RuntimeError(f"mt.load: '{name}' is corrupted: array '{member}' has dtype {np_dtype}")
     shape = tuple(node["shape"])
     if len(raw) != int(np.prod(shape)) * np_dtype.itemsize:
-        raise RuntimeError(f"mt.load: '{name}' is corrupted: tensor '{node['__tensor__']}' of shape {list(shape)} "
-                           f"and dtype {node['dtype']} has {len(raw)} bytes")
-    array = np.frombuffer(raw, dtype=np_dtype.newbyteorder("<")).astype(np_dtype).reshape(shape)
+        raise RuntimeError(f"mt.load: '{name}' is corrupted: array '{member}' of shape {list(shape)} and dtype "
+                           f"{node['dtype']} has {len(raw)} bytes")
+    array = np.frombuffer(raw, dtype=np_dtype.newbyteorder("<")).astype(np_dtype.newbyteorder("=")).reshape(shape)
+    if not is_tensor:
+        return array
     tensor = Tensor._from_op(_to_device(array, node["device"], map_location, name), None)
     return _as_leaf(tensor, node["requires_grad"], node["parameter"])
 

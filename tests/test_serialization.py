@@ -25,6 +25,8 @@ def _same(a, b):
     if isinstance(a, mt.Tensor):
         return (isinstance(b, mt.Tensor) and a.dtype == b.dtype and a.shape == b.shape
                 and np.array_equal(a.detach().cpu().numpy(), b.detach().cpu().numpy(), equal_nan=True))
+    if isinstance(a, np.ndarray):
+        return isinstance(b, np.ndarray) and a.dtype == b.dtype and np.array_equal(a, b)
     if isinstance(a, dict):
         return type(a) is type(b) and list(a) == list(b) and all(_same(a[k], b[k]) for k in a)
     if isinstance(a, (list, tuple)):
@@ -50,6 +52,7 @@ def _nested():
         ("meta", [None, True, 7, 2**70, -0.0, float("inf"), float("nan"), "x", ("a", ("b",)), []]),
         ("counter", collections.Counter([5, 5, 6])),
         ("dtype_device", (mt.float64, mt.device("cpu"))),
+        ("numpy", [np.arange(4, dtype=np.uint32), np.ones((2, 0))]),
     ])
 
 
@@ -65,9 +68,10 @@ def test_round_trip_nested(tmp_path):
 def test_round_trip_file_object_sharing_and_requires_grad():
     w = mt.randn(3, requires_grad=True)
     buf = io.BytesIO()
-    mt.save({"a": w, "b": [w], "c": w.detach()}, buf)
+    mt.save({"a": w, "b": [w], "c": w.detach(), "np_scalar": np.float32(1.5)}, buf)
     buf.seek(0)
     back = mt.load(buf, map_location="cpu")
+    assert type(back["np_scalar"]) is float and back["np_scalar"] == 1.5  # NumPy scalars become Python numbers
     assert back["a"] is back["b"][0] and back["a"].requires_grad and not back["c"].requires_grad
     assert np.array_equal(back["a"].detach().numpy(), w.detach().numpy())
 

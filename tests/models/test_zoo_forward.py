@@ -131,22 +131,17 @@ def test_googlenet_transform_input_rescales_imagenet_normalisation():
     np.testing.assert_allclose(model._transform_input(normalised).numpy(), (raw.numpy() - 0.5) / 0.5, atol=1e-5)
 
 
-def test_alexnet_paper_shape_chain():
-    """The lecture's chain: 227 -> 55 -> 27 -> 27 -> 13 -> 13 -> 13 -> 13 -> 6 (conv/pool outputs)."""
+def test_alexnet_paper_layout():
+    """LRN after the first two pools (the lecture's POOL1, NORM1 ... POOL2, NORM2); groups=2 on conv2, 4, 5.
+    (The shape chain 227 -> 55 -> 27 -> 27 -> 13 -> ... -> 6 is checked in test_zoo_summary.py.)"""
     with fast_init():
-        model = models.alexnet(variant="paper", groups=2).eval()
-    sizes = []
-    for layer in model.features:
-        layer.register_forward_hook(lambda m, args, out: sizes.append((type(m).__name__, tuple(out.shape[1:]))))
-    with mt.no_grad():
-        model.features(mt.randn(1, 3, 227, 227))
-    chain = [s for name, s in sizes if name in ("Conv2d", "MaxPool2d")]
-    assert chain == [(96, 55, 55), (96, 27, 27), (256, 27, 27), (256, 13, 13), (384, 13, 13), (384, 13, 13),
-                     (256, 13, 13), (256, 6, 6)]
-    norms = [i for i, m in enumerate(model.features) if isinstance(m, mt.nn.LocalResponseNorm)]
-    pools = [i for i, m in enumerate(model.features) if isinstance(m, mt.nn.MaxPool2d)]
-    assert norms == [pools[0] + 1, pools[1] + 1]  # NORM1 after POOL1, NORM2 after POOL2
-    assert model.features[4].groups == 2 and model.features[8].groups == 1
+        model = models.alexnet(variant="paper", groups=2)
+    layers = list(model.features)
+    norms = [i for i, m in enumerate(layers) if isinstance(m, mt.nn.LocalResponseNorm)]
+    pools = [i for i, m in enumerate(layers) if isinstance(m, mt.nn.MaxPool2d)]
+    assert norms == [pools[0] + 1, pools[1] + 1]
+    assert (norms[0], layers[norms[0]].size, layers[norms[0]].alpha, layers[norms[0]].k) == (3, 5, 5e-4, 2.0)
+    assert [m.groups for m in layers if isinstance(m, mt.nn.Conv2d)] == [1, 2, 1, 2, 2]
 
 
 def test_pad_shortcut_is_subsampling_plus_zero_channels():
