@@ -121,9 +121,9 @@ def markdown_table(results, labels):
 
 def plot_bench(results, labels, path):
     """Grouped bars of images per second (log scale), one group per workload, one bar per backend."""
-    from ..training.plots import _pyplot
+    from ..training.plots import load_pyplot
 
-    plt = _pyplot()
+    plt = load_pyplot()
     fig, ax = plt.subplots(figsize=(max(6, 1.6 * len(results)), 4))
     width = 0.8 / len(labels)
     x = np.arange(len(results))

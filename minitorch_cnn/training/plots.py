@@ -5,7 +5,8 @@ screen and the package does not need matplotlib unless a figure is drawn.
 """
 
 
-def _pyplot():
+def load_pyplot():
+    """matplotlib.pyplot on the Agg backend (files only, no screen needed)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -20,7 +21,7 @@ def plot_curves(history, path, title=None):
     ``history`` is the list of per-epoch rows of ``metrics.json`` (keys ``epoch``, ``train_loss``,
     ``val_loss``, ``train_acc``, ``val_acc``).
     """
-    plt = _pyplot()
+    plt = load_pyplot()
     epochs = [row["epoch"] for row in history]
     fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(10, 4))
     for ax, key, label in ((ax_loss, "loss", "cross-entropy loss"), (ax_acc, "acc", "accuracy")):
@@ -40,7 +41,7 @@ def plot_curves(history, path, title=None):
 
 def plot_confusion_matrix(matrix, class_names, path, title=None):
     """Counts of (true class, predicted class) as a heat map; rows are true classes."""
-    plt = _pyplot()
+    plt = load_pyplot()
     k = len(class_names)
     size = max(4.0, 0.5 * k + 2)
     fig, ax = plt.subplots(figsize=(size, size))
