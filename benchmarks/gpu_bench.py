@@ -34,7 +34,13 @@ from minitorch_cnn import backend  # noqa: E402
 
 RESULTS = {}
 OUT_DIR = "gpu_out"
+DEADLINE = float("inf")  # --budget: checks that would start after it are skipped
 DEVICE = "cuda"  # --dry-run-cpu runs the script's logic on the CPU (to test the script itself)
+BATCH_DIVISOR = 1  # --dry-run-cpu divides every batch size by 32
+
+
+def batch_size(n):
+    return max(2, n // BATCH_DIVISOR)
 
 
 def save():
@@ -46,6 +52,10 @@ def check(name):
     """Run the decorated function now; record its dict, or its error, under ``name``."""
     def run(fn):
         start = time.perf_counter()
+        if start > DEADLINE:
+            RESULTS[name] = {"ok": False, "error": "skipped: the time budget (--budget) ran out"}
+            save()
+            return fn
         try:
             RESULTS[name] = {"ok": True, **fn()}
         except BaseException as e:  # noqa: BLE001 - a benchmark script reports every failure and goes on
@@ -232,10 +242,10 @@ def run_all(args):
         for tf32 in (False, True):
             mt.backends.cuda.matmul.allow_tf32 = tf32
             tag = "tf32" if tf32 else "fp32"
-            out[f"ours_{tag}_ms"] = ms(median_time(mt_conv_step(DEVICE, 128), sync, args.repeat))
+            out[f"ours_{tag}_ms"] = ms(median_time(mt_conv_step(DEVICE, batch_size(128)), sync, args.repeat))
             previous = backend.set_cuda_kernels_enabled(False)
             try:
-                out[f"ours_generic_{tag}_ms"] = ms(median_time(mt_conv_step(DEVICE, 128), sync, args.repeat))
+                out[f"ours_generic_{tag}_ms"] = ms(median_time(mt_conv_step(DEVICE, batch_size(128)), sync, args.repeat))
             finally:
                 backend.set_cuda_kernels_enabled(previous)
         mt.backends.cuda.matmul.allow_tf32 = False
@@ -243,9 +253,9 @@ def run_all(args):
         torch.backends.cudnn.benchmark = True
         for tf32 in (False, True):
             torch_tf32(torch, tf32)
-            x = torch.randn(128, 64, 32, 32, device=DEVICE, requires_grad=True)
+            x = torch.randn(batch_size(128), 64, 32, 32, device=DEVICE, requires_grad=True)
             w = torch.randn(64, 64, 3, 3, device=DEVICE, requires_grad=True)
-            g = torch.ones(128, 64, 32, 32, device=DEVICE)
+            g = torch.ones(batch_size(128), 64, 32, 32, device=DEVICE)
 
             def step():
                 x.grad = w.grad = None
@@ -257,7 +267,11 @@ def run_all(args):
         out["goal"] = "ratio_fp32 <= 1.25, ratio_tf32 <= 1.5"
         return out
 
-    batch20 = 128
+    @check("kernels_vs_generic_b128_64x32x32")
+    def _():
+        return kernels_vs_generic(args, sync)
+
+    batch20 = batch_size(128)
     r20 = {}  # the shared ResNet-20 set-up; checks that need it fail with KeyError if it failed
 
     @check("resnet20_setup")
@@ -341,34 +355,34 @@ def run_all(args):
     def _():
         if DEVICE != "cuda":
             return {"skipped": "dry run on the CPU"}
-        batch = 64
+        n = 64
         model = mt.models.resnet50().to(DEVICE)
-        x, y = mt_inputs(DEVICE, batch, 224, 1000)
+        x, y = mt_inputs(DEVICE, n, 224, 1000)
         step = mt_model_step(model, x, y)
         seconds = median_time(lambda: step(x, y), sync, max(2, args.repeat // 3), warmup=1)
-        out = {"ours_ms": ms(seconds), "ours_images_per_s": round(batch / seconds, 1)}
+        out = {"ours_ms": ms(seconds), "ours_images_per_s": round(n / seconds, 1)}
         del model, step
         mt.cuda.empty_cache()
         torch = torch_cuda()
         torch_tf32(torch, False)
         tmodel = torch_resnet50(torch).to(DEVICE)
-        tx = torch.randn(batch, 3, 224, 224, device=DEVICE)
-        ty = torch.randint(0, 1000, (batch,), device=DEVICE)
+        tx = torch.randn(n, 3, 224, 224, device=DEVICE)
+        ty = torch.randint(0, 1000, (n,), device=DEVICE)
         tseconds = median_time(torch_step(torch, tmodel, tx, ty), torch_sync(torch), args.repeat)
         del tmodel
         torch.cuda.empty_cache()
-        out.update(torch_ms=ms(tseconds), torch_images_per_s=round(batch / tseconds, 1),
+        out.update(torch_ms=ms(tseconds), torch_images_per_s=round(n / tseconds, 1),
                    ratio=round(tseconds / seconds, 3), goal="ratio (ours images/s / torch's) >= 0.6")
         return out
 
     @check("numpy_vs_cupy")
     def _():
         workloads = {
-            "conv2d 3x3 64->64 32x32 b32 fwd+bwd": lambda d: mt_conv_step(d, 32),
-            "max_pool2d 2x2 64x32x32 b32 fwd+bwd": lambda d: mt_pool_step(d, 32),
-            "batch_norm2d 64x32x32 b32 fwd+bwd": lambda d: mt_bn_step(d, 32),
-            "lenet5 train step b64": lambda d: _model_workload(mt.models.lenet5(), d, 64, 1, 32, 10),
-            "resnet20 train step b128": lambda d: _model_workload(mt.models.resnet20(), d, 128, 3, 32, 10),
+            "conv2d 3x3 64->64 32x32 b32 fwd+bwd": lambda d: mt_conv_step(d, batch_size(32)),
+            "max_pool2d 2x2 64x32x32 b32 fwd+bwd": lambda d: mt_pool_step(d, batch_size(32)),
+            "batch_norm2d 64x32x32 b32 fwd+bwd": lambda d: mt_bn_step(d, batch_size(32)),
+            "lenet5 train step b64": lambda d: _model_workload(mt.models.lenet5(), d, batch_size(64), 1, 32, 10),
+            "resnet20 train step b128": lambda d: _model_workload(mt.models.resnet20(), d, batch_size(128), 3, 32, 10),
         }
         rows = {}
         for name, make in workloads.items():
@@ -384,6 +398,61 @@ def run_all(args):
                 row["speedup"] = round(row["cpu_ms"] / row["cuda_ms"], 1)
             rows[name] = row
         return {"rows": rows}
+
+
+def kernels_vs_generic(args, sync):
+    """Each own kernel next to the generic xp code it replaces (ms, forward+backward where it applies)."""
+    from minitorch_cnn.cuda import kernels as K
+    from minitorch_cnn.ops import im2col as im2col_ops, norm as norm_ops, pool as pool_ops
+
+    xp = backend.cupy_module()
+    n = batch_size(128)
+    x = xp.random.standard_normal((n, 64, 32, 32)).astype(xp.float32)
+    w, b = xp.ones(64, xp.float32), xp.zeros(64, xp.float32)
+    conv = ((3, 3), (1, 1), ((1, 1), (1, 1)), (1, 1))
+    pool = ((2, 2), (2, 2), ((0, 0), (0, 0)), (1, 1), (16, 16))
+    cols = K.im2col(x, *conv, (32, 32))
+
+    def generic_pool():
+        op = pool_ops.MaxPool2d(*pool)
+        op.backward(op.forward(x))
+
+    def generic_bn():
+        op = norm_ops.BatchNorm(1e-5)
+        op.needs_input_grad = [True, True, True]
+        op.saved_tensors = ()
+        op.backward(op.forward(x, w, b))
+
+    def kernel_bn():
+        y, x_hat, _, _, invstd = K.batch_norm_train_forward(x, w, b, 1e-5)
+        K.batch_norm_backward(y, x_hat, invstd, w)
+
+    def kernel_pool():
+        y, idx = K.max_pool2d_forward(x, pool[0], pool[1], pool[2], pool[3], pool[4])
+        K.max_pool2d_backward(y, idx, x.shape, *pool[:4])
+
+    pairs = {
+        "im2col 3x3": (lambda: K.im2col(x, *conv, (32, 32)), lambda: im2col_ops.im2col(x, *conv, (32, 32))),
+        "col2im 3x3": (lambda: K.col2im(cols, x.shape, *conv), lambda: im2col_ops.col2im(cols, x.shape, *conv)),
+        "max_pool2d 2x2 fwd+bwd": (kernel_pool, generic_pool),
+        "batch_norm train fwd+bwd": (kernel_bn, generic_bn),
+    }
+    rows = {}
+    previous = backend.set_cuda_kernels_enabled(False)  # the generic ops must not call the kernels
+    try:
+        for name, (kernel_fn, generic_fn) in pairs.items():
+            row = {}
+            for tag, fn in (("kernel_ms", kernel_fn), ("generic_ms", generic_fn)):
+                try:
+                    row[tag] = ms(median_time(fn, sync, args.repeat))
+                except Exception as e:  # noqa: BLE001 - report and go on
+                    row[tag.replace("_ms", "_error")] = f"{type(e).__name__}: {e}"[:300]
+            if "kernel_ms" in row and "generic_ms" in row:
+                row["speedup"] = round(row["generic_ms"] / row["kernel_ms"], 2)
+            rows[name] = row
+    finally:
+        backend.set_cuda_kernels_enabled(previous)
+    return {"rows": rows}
 
 
 def _model_workload(model, device, batch, channels, size, classes):
@@ -413,15 +482,28 @@ def junit_summary(path):
     return out
 
 
+def log_summary(path):
+    """Counts from a ``pytest -v`` log, for a run cut off before it wrote its junit xml."""
+    out = {"passed": 0, "failures": 0, "errors": 0, "skipped": 0, "failed": [], "error": "no junit xml (timed out?)"}
+    for line in open(path, errors="replace"):
+        for word, key in ((" PASSED", "passed"), (" FAILED", "failures"), (" ERROR", "errors"), (" SKIPPED", "skipped")):
+            if word in line and "::" in line:
+                out[key] += 1
+                if key in ("failures", "errors"):
+                    out["failed"].append({"test": line.split()[0], "message": "", "detail": ""})
+    return out
+
+
 def summarize(out_dir):
     path = os.path.join(out_dir, "gpu_results.json")
     results = json.load(open(path)) if os.path.exists(path) else {}
     for name in sorted(os.listdir(out_dir)):
-        if name.startswith("junit_") and name.endswith(".xml"):
+        if name.startswith("pytest_") and name.endswith(".log"):
+            key, junit = name[:-4], os.path.join(out_dir, "junit_" + name[7:-4] + ".xml")
             try:
-                results[f"pytest_{name[6:-4]}"] = junit_summary(os.path.join(out_dir, name))
-            except Exception as e:  # noqa: BLE001 - a truncated xml (timeout) is reported, not fatal
-                results[f"pytest_{name[6:-4]}"] = {"error": f"{type(e).__name__}: {e}"}
+                results[key] = junit_summary(junit) if os.path.exists(junit) else log_summary(os.path.join(out_dir, name))
+            except Exception as e:  # noqa: BLE001 - a truncated file is reported, not fatal
+                results[key] = {"error": f"{type(e).__name__}: {e}"}
     gpu_name = os.path.join(out_dir, "gpu_name.txt")
     if os.path.exists(gpu_name):
         results["nvidia_smi"] = open(gpu_name).read().strip()
@@ -450,10 +532,11 @@ def summarize(out_dir):
 
 
 def main():
-    global OUT_DIR, DEVICE
+    global OUT_DIR, DEVICE, BATCH_DIVISOR, DEADLINE
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", default=os.environ.get("OUT", "gpu_out"))
     parser.add_argument("--repeat", type=int, default=10)
+    parser.add_argument("--budget", type=float, default=float("inf"), help="seconds after which checks are skipped")
     parser.add_argument("--summarize", metavar="DIR", help="only merge junit results and write summary.md")
     parser.add_argument("--dry-run-cpu", action="store_true", help="run the checks on the CPU (tests this script)")
     args = parser.parse_args()
@@ -461,9 +544,10 @@ def main():
         summarize(args.summarize)
         return
     OUT_DIR = args.out
+    DEADLINE = time.perf_counter() + args.budget
     os.makedirs(OUT_DIR, exist_ok=True)
     if args.dry_run_cpu:
-        DEVICE = "cpu"
+        DEVICE, BATCH_DIVISOR = "cpu", 32
     elif not mt.cuda.is_available():
         RESULTS["environment"] = {"ok": False, "error": "no CUDA GPU visible to CuPy (mt.cuda.is_available() False)"}
         save()

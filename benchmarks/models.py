@@ -109,7 +109,7 @@ def bench_resnet20(repeat, batch=128):
         topt.step()
         return loss
 
-    row["torch_loss0"] = float(torch_step())
+    row["torch_loss0"] = float(torch_step().item())
     row["torch"] = median_seconds(torch_step, repeat)
     row["torch_threads"] = torch.get_num_threads()
     return row

@@ -15,7 +15,7 @@ import os
 import sys
 
 from .training.trainer import TrainingError
-from .utils.data.datasets import DatasetNotFoundError
+from .utils.data.datasets import DatasetError
 
 
 def _train_parser(sub):
@@ -31,19 +31,21 @@ def _train_parser(sub):
     # Defaults are None here and filled in by run_training, so that --resume can tell what was typed.
     p.add_argument("--model", metavar="NAME", help=f"a name of mt.models.list_models() ({DEFAULTS['model']})")
     p.add_argument("--dataset", metavar="NAME", help=f"{' | '.join(DATASETS)} ({DEFAULTS['dataset']})")
-    p.add_argument("--data-dir", help=f"folder of the MNIST/CIFAR-10 files ({DEFAULTS['data_dir']})")
+    p.add_argument("--data-dir", metavar="DIR", help=f"folder of the MNIST/CIFAR-10 files ({DEFAULTS['data_dir']})")
     p.add_argument("--download", action="store_true", help="fetch missing official files (checksums verified)")
-    p.add_argument("--epochs", type=_positive_int, help=f"train up to this epoch ({DEFAULTS['epochs']})")
-    p.add_argument("--batch-size", type=_positive_int, help=f"mini-batch size ({DEFAULTS['batch_size']})")
+    p.add_argument("--epochs", type=_positive_int, metavar="N", help=f"train up to this epoch ({DEFAULTS['epochs']})")
+    p.add_argument("--batch-size", type=_positive_int, metavar="N", help=f"mini-batch size ({DEFAULTS['batch_size']})")
     p.add_argument("--optimizer", choices=list(OPTIMIZERS), help=f"({DEFAULTS['optimizer']})")
     p.add_argument("--lr", type=float, help=f"learning rate ({lrs})")
-    p.add_argument("--momentum", type=float, help=f"SGD momentum ({DEFAULTS['momentum']})")
-    p.add_argument("--weight-decay", type=float, help="(the optimizer's own default)")
+    p.add_argument("--momentum", type=float, metavar="M", help=f"SGD momentum ({DEFAULTS['momentum']})")
+    p.add_argument("--weight-decay", type=float, metavar="WD", help="(the optimizer's own default)")
     p.add_argument("--scheduler", choices=list(SCHEDULERS), help=f"learning-rate schedule ({DEFAULTS['scheduler']})")
-    p.add_argument("--augment", action="store_true", help="random shifts (and flips for CIFAR-10/fake)")
+    p.add_argument("--augment", action=argparse.BooleanOptionalAction,
+                   help="random shifts, and flips for CIFAR-10/fake (on)")
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], help="auto: CUDA when available, else CPU")
-    p.add_argument("--seed", type=int, help=f"seeds initialisation, shuffling, dropout ({DEFAULTS['seed']})")
-    p.add_argument("--out", help="output folder (runs/MODEL-DATASET)")
+    p.add_argument("--seed", type=int, metavar="N",
+                   help=f"seeds initialisation, shuffling, dropout ({DEFAULTS['seed']})")
+    p.add_argument("--out", metavar="DIR", help="output folder (runs/MODEL-DATASET)")
     p.add_argument("--resume", action="store_true", help="continue the run saved in --out up to --epochs")
     p.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bars")
     return p
@@ -54,7 +56,7 @@ def _summary_parser(sub):
                        "output shapes, parameters and multiply-accumulates (MACs).")
     p.add_argument("model", metavar="MODEL", help="a name of `mt.models.list_models()`")
     p.add_argument("--input", type=_shape, default=None, metavar="N,C,H,W",
-                   help="input size (default: 1,1,32,32 for lenet5, 1,3,32,32 for CIFAR models, else 1,3,224,224)")
+                   help="input size (default: 1,C,32,32 for LeNet-5 and the CIFAR models, else 1,C,224,224)")
     p.add_argument("--num-classes", type=_positive_int, default=None, help="(default: the builder's)")
     p.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     return p
@@ -83,11 +85,12 @@ def _gradcheck_parser(sub):
 
 
 def build_parser(prog=None):
-    parser = argparse.ArgumentParser(prog=prog, description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    """The top-level parser; ``parser.commands[name]`` is each command's own parser."""
+    parser = argparse.ArgumentParser(prog=prog, description="minitorch_cnn: train, inspect, time and check CNNs "
+                                     "built on NumPy/CuPy with PyTorch's API.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for add in (_train_parser, _summary_parser, _bench_parser, _gradcheck_parser):
-        add(sub)
+    parser.commands = {name: add(sub) for name, add in (("train", _train_parser), ("summary", _summary_parser),
+                                                         ("bench", _bench_parser), ("gradcheck", _gradcheck_parser))}
     return parser
 
 
@@ -118,17 +121,31 @@ def _check_model(parser, name):
 SMALL_INPUT_MODELS = ("lenet5", "resnet20", "resnet32", "resnet44", "resnet56", "resnet110", "wrn*")
 
 
+def _default_input(name, model):
+    """(1, in_features) for an MLP; (1, C, 32, 32) for the CIFAR-sized models; else (1, C, 224, 224)."""
+    from .nn import Linear
+    from .training.builders import first_layer
+
+    layer = first_layer(model)
+    if isinstance(layer, Linear):
+        return (1, layer.in_features)
+    side = 32 if any(fnmatch.fnmatch(name, pattern) for pattern in SMALL_INPUT_MODELS) else 224
+    return (1, layer.in_channels, side, side)
+
+
 def _summary(args):
     from .models import get_model
     from .utils.summary import summary
 
     kwargs = {} if args.num_classes is None else {"num_classes": args.num_classes}
     model = get_model(args.model, **kwargs)
-    input_size = args.input
-    if input_size is None:
-        small = any(fnmatch.fnmatch(args.model, p) for p in SMALL_INPUT_MODELS)
-        input_size = (1, 1 if args.model == "lenet5" else 3) + ((32, 32) if small else (224, 224))
-    print(summary(model, input_size=input_size, device=args.device))
+    input_size = args.input or _default_input(args.model, model)
+    try:
+        table = summary(model, input_size=input_size, device=args.device)
+    except (RuntimeError, ValueError) as e:
+        print(f"error: {args.model} cannot take an input of size {list(input_size)}: {e}", file=sys.stderr)
+        return 1
+    print(table)
     return 0
 
 
@@ -141,15 +158,16 @@ def main(argv=None):
     """Entry point of ``python -m minitorch_cnn`` and of the ``minitorch-cnn`` script; returns the exit code."""
     parser = build_parser(prog=_prog())
     args = parser.parse_args(argv)
+    command = parser.commands[args.command]
     if args.command == "train":
         from .training.data import DATASETS
 
         if args.model is not None:
-            _check_model(parser, args.model)
+            _check_model(command, args.model)
         if args.dataset is not None and args.dataset not in DATASETS:
-            parser.error(f"unknown data set {args.dataset!r}; valid names: {', '.join(DATASETS)}")
+            command.error(f"unknown data set {args.dataset!r}; valid names: {', '.join(DATASETS)}")
     elif args.command == "summary":
-        _check_model(parser, args.model)
+        _check_model(command, args.model)
     try:
         if args.command == "train":
             from .training import run_training
@@ -167,6 +185,6 @@ def main(argv=None):
     except KeyboardInterrupt:
         print("\ninterrupted", file=sys.stderr)
         return 130
-    except (TrainingError, DatasetNotFoundError) as e:  # the message is the whole story: no traceback
+    except (TrainingError, DatasetError) as e:  # the message is the whole story: no traceback
         print(f"error: {e}", file=sys.stderr)
         return 1

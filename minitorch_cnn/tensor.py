@@ -195,7 +195,10 @@ class Tensor:
         return self.to("cpu")
 
     def cuda(self, device=None):
-        return self.to(backend.Device("cuda", device if isinstance(device, int) else None) if not isinstance(device, (str, backend.Device)) else device)
+        """Copy to a GPU: ``cuda()``, ``cuda(1)`` or ``cuda("cuda:1")``."""
+        if device is None or isinstance(device, int):
+            device = backend.Device("cuda", device)
+        return self.to(device)
 
     def type(self, dtype=None):
         if dtype is None:
@@ -286,24 +289,49 @@ class Tensor:
             return other.data
         return _F().scalar_or_array(other, self)
 
-    def add_(self, other, alpha=1):
-        self._check_inplace("add_")
-        other = self._inplace_operand(other, "add_")
-        self.data += other if alpha == 1 else other * alpha
+    def _inplace_arith(self, op, ufunc, other, alpha=1):
+        """self.data = ufunc(self.data, alpha * other), written in place, with PyTorch's errors."""
+        self._check_inplace(op)
+        other = self._inplace_operand(other, op)
+        if alpha != 1:
+            other = other * alpha
+        try:
+            getattr(backend.get_array_module(self.data), ufunc)(self.data, other, out=self.data)
+        except TypeError:  # NumPy's UFuncTypeError: a float result into an int tensor
+            raise RuntimeError(
+                f"{op}: result type Float can't be cast to the desired output type {self.dtype.scalar_name}"
+            ) from None
+        except ValueError:  # other broadcasts to a bigger shape than self
+            raise RuntimeError(
+                f"{op}: output with shape {list(self.shape)} doesn't match the broadcast shape "
+                f"{list(np.broadcast_shapes(self.shape, np.shape(other)))}"
+            ) from None
         return self._bump()
+
+    def add_(self, other, alpha=1):
+        return self._inplace_arith("add_", "add", other, alpha)
 
     def sub_(self, other, alpha=1):
-        return self.add_(other, alpha=-alpha)
+        return self._inplace_arith("sub_", "add", other, -alpha)
 
     def mul_(self, other):
-        self._check_inplace("mul_")
-        self.data *= self._inplace_operand(other, "mul_")
-        return self._bump()
+        return self._inplace_arith("mul_", "multiply", other)
 
     def div_(self, other):
-        self._check_inplace("div_")
-        self.data /= self._inplace_operand(other, "div_")
-        return self._bump()
+        return self._inplace_arith("div_", "true_divide", other)
+
+    # ``w -= lr * g`` is in place, as in PyTorch (without these, Python would rebind w to a new tensor)
+    def __iadd__(self, other):
+        return self.add_(other)
+
+    def __isub__(self, other):
+        return self.sub_(other)
+
+    def __imul__(self, other):
+        return self.mul_(other)
+
+    def __itruediv__(self, other):
+        return self.div_(other)
 
     def addcmul_(self, t1, t2, value=1):
         self._check_inplace("addcmul_")
@@ -370,7 +398,7 @@ class Tensor:
 
     def __setitem__(self, index, value):
         self._check_inplace("__setitem__")
-        index = _F().convert_index(index)
+        index = _F().convert_index(index, self.device)
         if isinstance(value, Tensor):
             value = backend.to_device(value.data, self.device)
         self.data[index] = value

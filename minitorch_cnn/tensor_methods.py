@@ -36,6 +36,11 @@ for _name, _fn in _METHODS.items():
     setattr(Tensor, _name, _fn)
 
 
+def _where(self, condition, other):
+    """``x.where(cond, y)``: x where cond holds, else y (as ``mt.where(cond, x, y)``)."""
+    return F.where(condition, self, other)
+
+
 def _view_as(self, other):
     return F.reshape(self, other.shape)
 
@@ -62,6 +67,7 @@ def _new_tensor(self, data, dtype=None, device=None):
     return tensor(data, dtype=dtype or self.dtype, device=device or self.device)
 
 
+Tensor.where = _where
 Tensor.view_as = _view_as
 Tensor.reshape_as = _reshape_as
 Tensor.new_zeros = _new_zeros

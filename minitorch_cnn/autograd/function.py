@@ -5,10 +5,10 @@ A subclass implements::
     forward(self, *arrays) -> array       # raw numpy/cupy arrays in, one array out
     backward(self, grad_out) -> grads     # one gradient (or None) per forward input
 
-Non-array settings (axis, stride, ...) are given to the constructor:
-``Sum(axis=1, keepdims=False)(x)``. ``forward`` keeps for ``backward`` only what
+Non-array settings (dims, stride, ...) are given to the constructor:
+``Sum(dims=(1,), keepdim=False)(x)``. ``forward`` keeps for ``backward`` only what
 it needs, with ``save_for_backward``; tensors saved that way are checked for
-in-place modification when backward runs.
+in-place modification (their version counter) when backward runs.
 """
 import numpy as np
 
@@ -68,7 +68,7 @@ class Function:
         out = Tensor._from_op(out_data, self)
         if self.saved_tensors:
             # remember the version of each tensor whose array backward will read (counters, not tensors)
-            saved_ids = {id(a) for a in self.saved_tensors}
+            saved_ids = set(map(id, self.saved_tensors))
             self._saved_versions = [(t._version, t._version[0], t.data.shape) for t in (*tensors, out)
                                     if id(t.data) in saved_ids]
         return out
@@ -79,7 +79,9 @@ class Function:
                 raise RuntimeError(
                     f"one of the variables needed for gradient computation has been modified by an "
                     f"inplace operation: [{type(self).__name__}, shape {list(shape)}] is at version "
-                    f"{counter[0]}; expected version {value} instead."
+                    f"{counter[0]}; expected version {value} instead. Hint: it was changed in place (add_, "
+                    f"mul_, an optimizer step, ...) after the forward pass saved it; change it after backward, "
+                    f"or use the out-of-place op."
                 )
 
     def _release(self):

@@ -77,7 +77,7 @@ def run_bench(args):
         batch = workload.batch[mode]
         row = {"workload": workload.name, "batch": batch, "seconds": {}}
         for label, fw, device in backends:
-            seconds, num_params = time_training_step(fw, workload, batch, device, repeat, warmup=0 if args.quick else 1)
+            seconds, num_params = time_training_step(fw, workload, batch, device, repeat)
             row["seconds"][label] = seconds
             row.setdefault("params", num_params)
             if num_params != row["params"]:

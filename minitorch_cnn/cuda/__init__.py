@@ -83,6 +83,20 @@ def synchronize(device=None):
         cp.cuda.Device().synchronize()
 
 
+def is_current_stream_capturing():
+    """True while a CUDA graph is being captured on the current stream.
+
+    Ops use it to skip checks that read values back to the host (``.item()``), which a capture
+    cannot hold; the checks still run on the eager warm-up steps.
+    """
+    if not is_available():
+        return False
+    try:
+        return bool(cp.cuda.get_current_stream().is_capturing())
+    except Exception:  # querying the legacy default stream during another stream's capture can fail
+        return False
+
+
 def manual_seed(seed):
     """Seed the random numbers drawn on the current GPU (a no-op without one, like PyTorch)."""
     if is_available():
@@ -112,5 +126,5 @@ __all__ = [
     "is_available", "device_count", "current_device", "set_device", "device", "get_device_name",
     "get_device_capability", "synchronize", "manual_seed", "manual_seed_all", "memory_allocated",
     "memory_reserved", "max_memory_allocated", "reset_peak_memory_stats", "empty_cache", "OutOfMemoryError",
-    "CUDAGraph", "graph", "make_graphed_step",
+    "CUDAGraph", "graph", "make_graphed_step", "is_current_stream_capturing",
 ]

@@ -102,7 +102,7 @@ class GoogLeNet(nn.Module):
         super().__init__()
         if blocks is None:
             blocks = [BasicConv2d, Inception, InceptionAux]
-        if init_weights is None:
+        if init_weights is None:  # torchvision's default (it warns that the default may change)
             init_weights = True
         if len(blocks) != 3:
             raise ValueError(f"blocks length should be 3 instead of {len(blocks)}")
@@ -144,7 +144,7 @@ class GoogLeNet(nn.Module):
 
         if init_weights:
             for m in self.modules():
-                if isinstance(m, (nn.Conv2d, nn.Linear)):
+                if isinstance(m, (nn.Conv2d, nn.Linear)):  # (the bounds +-2 are 200 std away)
                     nn.init.trunc_normal_(m.weight, mean=0.0, std=0.01, a=-2, b=2)
                 elif isinstance(m, nn.BatchNorm2d):
                     nn.init.constant_(m.weight, 1)

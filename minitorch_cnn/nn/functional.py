@@ -579,6 +579,8 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     """Resize (N, C, H, W) by 'nearest' or 'bilinear' with PyTorch's source-index rules."""
     if mode not in ("nearest", "bilinear"):
         raise NotImplementedError(f"interpolate: mode '{mode}' is not implemented (nearest, bilinear)")
+    if antialias:
+        raise NotImplementedError("interpolate: antialias=True is not implemented")
     if mode == "nearest" and align_corners is not None:
         raise ValueError("interpolate: align_corners option can only be set with the interpolating modes: "
                          "linear | bilinear | bicubic | trilinear")

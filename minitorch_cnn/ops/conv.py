@@ -1,17 +1,29 @@
-"""2-D convolution as im2col + one batched matrix product.
+"""2-D convolution as im2col + one matrix product per group set.
 
-Shapes (G = groups, K = C_in/G * kh * kw, P = OH * OW):
+Shapes (G = groups, K = C_in/G * kh * kw, M = N * OH * OW):
 
-    x    (N, C_in, H, W)       --im2col-->  cols (N, G, K, P)
-    w    (C_out, C_in/G, kh, kw)  viewed as  (G, C_out/G, K)
-    out  = w @ cols                          (N, G, C_out/G, P) = (N, C_out, OH, OW)
+    x    (N, C_in, H, W)          --im2col-->  cols (G, K, M)
+    w    (C_out, C_in/G, kh, kw)  viewed as    (G, C_out/G, K)
+    out  = w @ cols                            (G, C_out/G, M) = (C_out, N, OH, OW) -> (N, C_out, OH, OW)
 
-The product broadcasts w over the batch, so all groups and images go through
-one ``matmul`` call (no Python loop over groups: ResNeXt uses 32).
+For groups=1 this is one large GEMM for the whole batch; for groups > 1 it is
+one batched product over the groups (no Python loop: ResNeXt uses 32).
 """
 from ..autograd.function import Function
 from ..backend import get_array_module
 from .im2col import col2im, conv_out_size, im2col
+
+
+def grouped_matmul(a, b):
+    """(G, n, k) @ (G, k, m) -> (G, n, m): one product per group, in one call.
+
+    With one group it is a plain 2-D GEMM (BLAS). With several, NumPy's stacked
+    ``matmul`` makes one small multi-threaded BLAS call per group, which measured
+    up to 40x slower here than einsum's single C loop; on CuPy both batch on the GPU.
+    """
+    if a.shape[0] == 1:
+        return (a[0] @ b[0])[None]
+    return get_array_module(a).einsum("gnk,gkm->gnm", a, b)
 
 
 class Conv2d(Function):
@@ -21,7 +33,8 @@ class Conv2d(Function):
         self.stride, self.padding, self.dilation, self.groups = stride, padding, dilation, groups
 
     def forward(self, x, w, b=None):
-        n, c, h, wd = x.shape
+        xp = get_array_module(x)
+        n, _, h, wd = x.shape
         c_out, _, kh, kw = w.shape
         g = self.groups
         out_size = tuple(
@@ -29,31 +42,32 @@ class Conv2d(Function):
             for size, k, s, p, d in zip((h, wd), (kh, kw), self.stride, self.padding, self.dilation)
         )
         cols = im2col(x, (kh, kw), self.stride, self.padding, self.dilation, out_size)
-        cols = cols.reshape(n, g, -1, out_size[0] * out_size[1])
-        out = w.reshape(g, c_out // g, -1) @ cols
-        out = out.reshape(n, c_out, *out_size)
+        cols = cols.reshape(g, -1, n * out_size[0] * out_size[1])  # (G, K, M)
+        out = grouped_matmul(w.reshape(g, c_out // g, -1), cols).reshape(c_out, n, *out_size)
         if b is not None:
-            out += b.reshape(-1, 1, 1)
+            out += b.reshape(-1, 1, 1, 1)
         self.x_shape, self.w_shape = x.shape, w.shape
         self.save_for_backward(w)
         self.cols = cols  # a derived buffer, not an input: no version check needed
-        return out
+        return xp.ascontiguousarray(out.transpose(1, 0, 2, 3))
 
     def backward(self, grad):
+        xp = get_array_module(grad)
         (w,) = self.saved_tensors
-        n, g = self.x_shape[0], self.groups
+        g = self.groups
         c_out, _, kh, kw = self.w_shape
-        dy = grad.reshape(n, g, c_out // g, -1)  # (N, G, C_out/G, P)
+        dy = xp.ascontiguousarray(grad.transpose(1, 0, 2, 3)).reshape(g, c_out // g, -1)  # (G, C_out/G, M)
         dx = dw = db = None
         if self.needs_input_grad[0]:
             # dX = col2im(W^T dY)
-            dcols = w.reshape(g, c_out // g, -1).swapaxes(1, 2) @ dy  # (N, G, K, P)
-            dcols = dcols.reshape(n, self.x_shape[1], kh, kw, *grad.shape[2:])
+            dcols = grouped_matmul(w.reshape(g, c_out // g, -1).swapaxes(1, 2), dy)  # (G, K, M)
+            dcols = dcols.reshape(self.x_shape[1], kh, kw, self.x_shape[0], *grad.shape[2:])
             dx = col2im(dcols, self.x_shape, (kh, kw), self.stride, self.padding, self.dilation)
         if self.needs_input_grad[1]:
-            # dW = sum_n dY_n cols_n^T
-            dw = (dy @ self.cols.swapaxes(2, 3)).sum(axis=0).reshape(self.w_shape)
+            # dW = dY cols^T, computed as (cols dY^T)^T: OpenBLAS runs this orientation ~4x faster here
+            dw = grouped_matmul(self.cols, dy.swapaxes(1, 2))
+            dw = xp.ascontiguousarray(dw.swapaxes(1, 2)).reshape(self.w_shape)
         if self.needs_input_grad[2]:
             # db = sum of dY over batch and pixels
-            db = grad.sum(axis=(0, 2, 3))
+            db = dy.reshape(c_out, -1).sum(axis=1)
         return dx, dw, db

@@ -83,12 +83,13 @@ class Pow(Function):
         a, b, out = self.saved_tensors
         xp = get_array_module(g)
         a_arr, b_arr = xp.asarray(a, dtype=g.dtype), xp.asarray(b, dtype=g.dtype)  # a scalar side as 0-d
+        zero = xp.zeros((), dtype=g.dtype)
         da = db = None
         with np.errstate(divide="ignore", invalid="ignore"):
             if self.needs_input_grad[0]:
-                da = unbroadcast(xp.where(b_arr == 0, 0, g * b_arr * a_arr ** (b_arr - 1)), _shape(a))
+                da = unbroadcast(xp.where(b_arr == 0, zero, g * b_arr * a_arr ** (b_arr - 1)), _shape(a))
             if self.needs_input_grad[1]:
-                db = unbroadcast(xp.where((a_arr == 0) & (b_arr >= 0), 0, g * out * xp.log(a_arr)), _shape(b))
+                db = unbroadcast(xp.where((a_arr == 0) & (b_arr >= 0), zero, g * out * xp.log(a_arr)), _shape(b))
         return da, db
 
 

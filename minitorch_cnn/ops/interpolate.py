@@ -9,7 +9,20 @@ is the transpose, dX = A_h^T dY A_w.
 import numpy as np
 
 from ..autograd.function import Function
-from ..backend import device_of, to_device
+from ..backend import device_of, get_array_module, to_device
+
+
+def _apply(a_h, a_w, x):
+    """A_h @ x @ A_w^T on the last two axes of x (N, C, H, W).
+
+    The column map is one 2-D GEMM on x viewed as (N*C*H, W); the row map is an
+    einsum. (NumPy's broadcast ``a @ x`` would make one tiny BLAS call per image
+    and channel, which measured far slower.)
+    """
+    xp = get_array_module(x)
+    n, c, h, w = x.shape
+    t = (x.reshape(-1, w) @ a_w.T).reshape(n, c, h, a_w.shape[0])
+    return xp.einsum("oh,nchp->ncop", a_h, t)
 
 
 class Separable2d(Function):
@@ -19,11 +32,11 @@ class Separable2d(Function):
         self.a_h, self.a_w = a_h, a_w
 
     def forward(self, x):
-        return self.a_h @ x @ self.a_w.T
+        return _apply(self.a_h, self.a_w, x)
 
     def backward(self, grad):
         # dX = A_h^T dY A_w
-        return self.a_h.T @ grad @ self.a_w
+        return _apply(self.a_h.T, self.a_w.T, grad)
 
 
 def _scale(in_size, out_size, scale_factor, dtype):

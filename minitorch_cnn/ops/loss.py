@@ -42,9 +42,8 @@ class NLLLoss(Function):
         scale = -self.item_weight * grad
         if self.reduction == "mean":
             scale = scale / self.total_weight
-        dlogp = xp.zeros(self.shape, dtype=grad.dtype)
-        xp.put_along_axis(dlogp, xp.expand_dims(self.safe, 1), xp.expand_dims(scale, 1), axis=1)
-        return dlogp
+        classes = xp.arange(self.shape[1]).reshape((1, -1) + (1,) * (len(self.shape) - 2))
+        return (xp.expand_dims(self.safe, 1) == classes) * xp.expand_dims(scale, 1).astype(grad.dtype, copy=False)
 
 
 class BinaryCrossEntropy(Function):

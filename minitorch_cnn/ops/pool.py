@@ -39,20 +39,36 @@ class MaxPool2d(Function):
     def forward(self, x):
         xp = get_array_module(x)
         padded = pad_image(x, self.padding, -xp.inf)
-        windows = window_slices(self.kernel_size, self.stride, self.dilation, self.out_size)
-        kw = self.kernel_size[1]
-        _, _, first = next(windows)
-        out = padded[first].copy()
-        arg = xp.broadcast_to(self._first_inside(xp), out.shape).copy()
-        for i, j, index in windows:
-            v = padded[index]
-            # strictly greater keeps the first maximum in scan order; NaN wins, as in PyTorch
-            better = (v > out) | xp.isnan(v)
-            xp.copyto(out, v, where=better)
-            arg[better] = i * kw + j
-        self.offset = arg  # kernel offset i*kw + j of each maximum
+        views = [padded[index] for _, _, index in self._windows()]
+        # the max itself: a chain of elementwise maxima (NaN propagates, as in PyTorch)
+        out = views[0].copy()
+        for v in views[1:]:
+            xp.maximum(out, v, out=out)
+        self.offset = self._argmax(xp, views, out)
         self.x_shape = x.shape
         return out
+
+    def _windows(self):
+        return window_slices(self.kernel_size, self.stride, self.dilation, self.out_size)
+
+    def _argmax(self, xp, views, out):
+        """Kernel offset i*kw + j of each maximum, with PyTorch's tie rules.
+
+        PyTorch scans the window in order and moves on only for a strictly greater
+        value or a NaN: so the FIRST offset equal to the max wins, the LAST NaN wins,
+        and a window holding only -inf reports its first position inside the input.
+        """
+        arg = xp.zeros(out.shape, dtype=xp.int16)
+        claimed = views[0] == out
+        for k, v in enumerate(views[1:], start=1):
+            first_hit = (v == out) > claimed  # equal to the max, and no earlier offset was
+            arg += first_hit * xp.int16(k)
+            claimed |= first_hit
+        nan = xp.isnan(out)
+        if nan.any():
+            for k, v in enumerate(views):
+                arg[nan & xp.isnan(v)] = k
+        return xp.where(out == -xp.inf, self._first_inside(xp), arg)
 
     def _first_inside(self, xp):
         """(OH, OW) offset of each window's first position not in the top/left padding.
@@ -63,7 +79,7 @@ class MaxPool2d(Function):
         oh, ow = self.out_size
         i0 = xp.maximum(0, -((xp.arange(oh) * sh - top) // dh))
         j0 = xp.maximum(0, -((xp.arange(ow) * sw - left) // dw))
-        return (i0.reshape(-1, 1) * self.kernel_size[1] + j0).astype(xp.int32)
+        return (i0.reshape(-1, 1) * self.kernel_size[1] + j0).astype(xp.int16)
 
     @property
     def indices(self):
@@ -72,7 +88,7 @@ class MaxPool2d(Function):
         kw = self.kernel_size[1]
         (sh, sw), (dh, dw), ((top, _), (left, _)) = self.stride, self.dilation, self.padding
         oh, ow = self.out_size
-        off = self.offset.astype(xp.int64)
+        off = self.offset.astype(xp.int64)  # i*kw + j
         h = xp.arange(oh).reshape(-1, 1) * sh - top + (off // kw) * dh
         w = xp.arange(ow) * sw - left + (off % kw) * dw
         return h * self.x_shape[3] + w
@@ -81,9 +97,13 @@ class MaxPool2d(Function):
         # dX[argmax window position] += dY, one strided add per kernel offset
         xp = get_array_module(grad)
         dx = _padded_zeros(xp, self.x_shape, self.padding, grad.dtype)
-        kw = self.kernel_size[1]
-        for i, j, index in window_slices(self.kernel_size, self.stride, self.dilation, self.out_size):
-            dx[index] += xp.where(self.offset == i * kw + j, grad, 0)
+        # windows that do not overlap reach each pixel at most once: a plain write replaces the add
+        overlap = any(s < d * (k - 1) + 1 for k, s, d in zip(self.kernel_size, self.stride, self.dilation))
+        for k, (_, _, index) in enumerate(self._windows()):
+            if overlap:
+                dx[index] += grad * (self.offset == k)
+            else:
+                xp.multiply(grad, self.offset == k, out=dx[index])
         return _crop(dx, self.x_shape, self.padding)
 
 
@@ -127,10 +147,9 @@ def averaging_matrix(xp, size, out, dtype):
     Bin averages are separable, so adaptive average pooling is
     ``interpolate.Separable2d(A_h, A_w)``: out = A_h @ x @ A_w^T.
     """
-    a = xp.zeros((out, size), dtype=dtype)
-    for i, (s, e) in enumerate(zip(*adaptive_bins(size, out))):
-        a[i, s:e] = 1.0 / (e - s)
-    return a
+    starts, ends = (xp.asarray(v).reshape(-1, 1) for v in adaptive_bins(size, out))
+    inside = (xp.arange(size) >= starts) & (xp.arange(size) < ends)
+    return (inside / (ends - starts)).astype(dtype)
 
 
 def _bin_index(xp, size, out):

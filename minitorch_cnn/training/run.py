@@ -4,15 +4,17 @@ from pathlib import Path
 
 import numpy as np
 
+from ..autograd import no_grad
+from ..creation import zeros
 from ..random import manual_seed
 from .builders import build_model, build_optimizer, build_scheduler, resolve_device
 from .data import CHANNELS, NUM_CLASSES, load_splits
-from .trainer import Trainer, read_checkpoint
+from .trainer import Trainer, TrainingError, read_checkpoint
 
 # The command's defaults: LeNet-5 on the digits reaches >= 97% test accuracy in well under two minutes.
-DEFAULTS = {"model": "lenet5", "dataset": "digits", "data_dir": "data", "download": False, "epochs": 15,
+DEFAULTS = {"model": "lenet5", "dataset": "digits", "data_dir": "data", "download": False, "epochs": 20,
             "batch_size": 32, "optimizer": "adam", "lr": None, "momentum": 0.9, "weight_decay": None,
-            "scheduler": "none", "augment": False, "device": "auto", "seed": 0, "out": None, "resume": False,
+            "scheduler": "none", "augment": True, "device": "auto", "seed": 0, "out": None, "resume": False,
             "progress": True}
 # Options that may change when a run is resumed; all the others come from the checkpoint.
 RESUME_OVERRIDES = ("epochs", "device", "data_dir", "download", "progress")
@@ -43,13 +45,14 @@ def run_training(options):
     state = None
     if config["resume"]:
         state = read_checkpoint(out)
-        config = {**state["config"], **{k: given[k] for k in RESUME_OVERRIDES if k in given}}
+        config = {**state["config"], **{k: given[k] for k in RESUME_OVERRIDES if k in given}, "out": str(out)}
     device = resolve_device(config["device"])
 
     manual_seed(config["seed"])
     np.random.seed(config["seed"])
     model, channels = build_model(config["model"], NUM_CLASSES, (CHANNELS[config["dataset"]], 32, 32))
     model.to(device)
+    _check_input(model, config["model"], (channels, 32, 32), device)
     data = load_splits(config["dataset"], config["data_dir"], config.get("download", False), channels=channels)
     optimizer = build_optimizer(config["optimizer"], model.parameters(), config["lr"], config["weight_decay"],
                                 config["momentum"])
@@ -72,6 +75,18 @@ def run_training(options):
     print(f"wrote {out}/: checkpoint.pt, metrics.json, curves.png, confusion_matrix.png "
           f"({time.perf_counter() - started:.0f}s in all)", flush=True)
     return 0
+
+
+def _check_input(model, name, image_shape, device):
+    """One forward pass on a blank image, so that a model unfit for 32x32 inputs fails here, clearly."""
+    model.eval()
+    try:
+        with no_grad():
+            model(zeros((1,) + image_shape, device=device))
+    except (RuntimeError, ValueError) as e:
+        raise TrainingError(f"model {name} cannot take {'x'.join(map(str, image_shape))} images ({e}); the data "
+                            f"sets here are 32x32: choose a model for small inputs such as lenet5, resnet20 or "
+                            f"resnet18") from e
 
 
 def _print_header(config, model, data, device, trainer):

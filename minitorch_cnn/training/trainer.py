@@ -10,6 +10,7 @@ the finished batches are skipped, and the random state of the moment of the stop
 """
 import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -42,11 +43,14 @@ class _StopRequest:
         self.requested = False
 
     def __enter__(self):
-        self._previous = signal.signal(signal.SIGINT, self._handle)
+        self._active = threading.current_thread() is threading.main_thread()  # only it may handle signals
+        if self._active:
+            self._previous = signal.signal(signal.SIGINT, self._handle)
         return self
 
     def __exit__(self, *exc):
-        signal.signal(signal.SIGINT, self._previous)
+        if self._active:
+            signal.signal(signal.SIGINT, self._previous)
 
     def _handle(self, signum, frame):
         if self.requested:  # a second Ctrl-C stops at once
@@ -80,7 +84,7 @@ class Trainer:
         self.history = []  # one metrics row per finished epoch
         self.epoch = 0  # finished epochs
         self.batch = 0  # batches done in the unfinished epoch (not 0 only after Ctrl-C)
-        self._partial = {"loss_sum": 0.0, "correct": 0, "seen": 0, "seconds": 0.0}
+        self._partial = _new_totals()  # running sums of the unfinished epoch
         self._epoch_rng_state = None
         self._plotted_at = time.perf_counter()
 
@@ -102,7 +106,7 @@ class Trainer:
                 row.update(zip(("val_loss", "val_acc"), self.evaluate(self.val_loader)[:2]))
                 self.history.append(row)
                 self.epoch, self.batch = self.epoch + 1, 0
-                self._partial = {"loss_sum": 0.0, "correct": 0, "seen": 0, "seconds": 0.0}
+                self._partial = _new_totals()
                 if self.scheduler is not None and self.scheduler_interval == "epoch":
                     self.scheduler.step()
                 print(self._summary(row), flush=True)
@@ -130,8 +134,9 @@ class Trainer:
             next(batches)
         if resume_state is not None:
             mt_random.set_rng_state(resume_state)
-        lr = self.optimizer.param_groups[0]["lr"]
         totals = self._partial
+        if totals["lr"] is None:
+            totals["lr"] = self.optimizer.param_groups[0]["lr"]
         bar = self._progress_bar(len(self.train_loader), initial=self.batch,
                                  desc=f"epoch {self.epoch + 1}/{self.epochs}")
         start = time.perf_counter() - totals["seconds"]
@@ -150,7 +155,7 @@ class Trainer:
                 bar.close()
                 return None
         bar.close()
-        return {"epoch": self.epoch + 1, "lr": lr,
+        return {"epoch": self.epoch + 1, "lr": totals["lr"],
                 "train_loss": totals["loss_sum"] / totals["seen"], "train_acc": totals["correct"] / totals["seen"],
                 "seconds": totals["seconds"], "images_per_s": totals["seen"] / totals["seconds"]}
 
@@ -158,10 +163,14 @@ class Trainer:
         images, labels = images.to(self.device), labels.to(self.device)
         if self.augment is not None:
             images = self.augment(images)
-        logits = self.model(images)
+        outputs = self.model(images)
+        # GoogLeNet in training mode also returns auxiliary logits: their losses count 0.3 each (Szegedy et
+        # al. 2015) in the gradient; the loss reported is the main one, comparable to the validation loss.
+        logits, *auxiliary = outputs if isinstance(outputs, tuple) else (outputs,)
         loss = F.cross_entropy(logits, labels)
+        total = sum((0.3 * F.cross_entropy(aux, labels) for aux in auxiliary), loss)
         self.optimizer.zero_grad()
-        loss.backward()
+        total.backward()
         self.optimizer.step()
         if self.scheduler is not None and self.scheduler_interval == "batch":
             self.scheduler.step()
@@ -245,6 +254,11 @@ class Trainer:
                 f"train loss {row['train_loss']:.4f} acc {row['train_acc']:6.2%}  "
                 f"val loss {row['val_loss']:.4f} acc {row['val_acc']:6.2%}  "
                 f"lr {row['lr']:.2e}  {row['seconds']:.1f}s ({row['images_per_s']:.0f} img/s)")
+
+
+def _new_totals():
+    """Running sums of an epoch; ``lr`` is the learning rate it started with."""
+    return {"loss_sum": 0.0, "correct": 0, "seen": 0, "seconds": 0.0, "lr": None}
 
 
 def _numpy_rng_state():

@@ -33,7 +33,7 @@ def layer_macs(module, output):
     """Multiply-accumulates of one conv / linear call: every output element is a dot product of length
     ``weight[0].numel()`` (C_in / groups * kh * kw for a conv, in_features for a linear layer)."""
     if isinstance(module, (nn.Conv2d, nn.Linear)) and isinstance(output, Tensor):
-        return output.numel() * module.weight[0].numel()
+        return output.numel() * (module.weight.numel() // module.weight.shape[0])
     return 0
 
 
@@ -76,12 +76,13 @@ class ModelSummary:
             return f"{line[0]:<{widths[0]}}  {line[1]:<{widths[1]}}  {line[2]:>{widths[2]}}  {line[3]:>{widths[3]}}"
 
         mb = 1024 ** 2
+        unit, scale = ("G", 1e9) if self.total_macs >= 1e9 else ("M", 1e6)
         return "\n".join([
             rule, fmt(header), rule, *map(fmt, lines[1:]), rule,
             f"Total params: {self.total_params:,}",
             f"Trainable params: {self.trainable_params:,}",
             f"Non-trainable params: {self.total_params - self.trainable_params:,}",
-            f"Total mult-adds (G): {self.total_macs / 1e9:.2f}",
+            f"Total mult-adds ({unit}): {self.total_macs / scale:.2f}",
             rule,
             f"Input size (MB): {self.input_bytes / mb:.2f}",
             f"Forward pass activations (MB): {self.activation_bytes / mb:.2f}",
@@ -123,7 +124,7 @@ def summary(model, input_size=(1, 3, 224, 224), device=None):
             seen.add(id(module))
             num_params = sum(p.numel() for p in module.parameters(recurse=False))
         row = LayerRow(name, type(module).__name__, depth, num_params=num_params,
-                       is_leaf=not any(True for _ in module.children()))
+                       is_leaf=not list(module.children()))
         rows.append(row)
         open_rows.setdefault(id(module), []).append(row)
 
@@ -143,13 +144,14 @@ def summary(model, input_size=(1, 3, 224, 224), device=None):
             lambda m, a, name=name, depth=depth: pre_hook(m, a, name, depth)))
         handles.append(module.register_forward_hook(hook))
 
-    was_training = model.training
+    modes = [(module, module.training) for module in model.modules()]
     try:
         model.eval()
         with no_grad():
             model(x)
     finally:
-        model.train(was_training)
+        for module, training in modes:  # restore each module's own mode (e.g. a frozen BN stays in eval)
+            module.training = training
         for handle in handles:
             handle.remove()
     return ModelSummary(model, rows, input_size, x.numel() * x.element_size())

@@ -243,3 +243,18 @@ def test_cpu_and_cuda_mixing_is_an_error_naming_both(device):
         mt.ones(2) + mt.ones(2, device=device)
     with pytest.raises(RuntimeError, match=r"same device"):
         mt.cat([mt.ones(2), mt.ones(2, device=device)])
+
+
+def test_backward_with_inputs_only_fills_those_leaves():
+    x = mt.tensor([1.0, 2.0], requires_grad=True)
+    w = mt.tensor([3.0, 4.0], requires_grad=True)
+    (x * w).sum().backward(inputs=[w])
+    assert x.grad is None
+    np.testing.assert_allclose(w.grad.numpy(), [1, 2])
+
+
+def test_backward_of_several_outputs_at_once():
+    x = mt.tensor([1.0, 2.0], requires_grad=True)
+    y1, y2 = (x * 2).sum(), (x * x).sum()
+    mt.autograd.backward([y1, y2])
+    np.testing.assert_allclose(x.grad.numpy(), [2 + 2, 2 + 4])

@@ -69,7 +69,8 @@ def test_resume_gives_the_uninterrupted_metrics(tmp_path, mnist_dir):
 
 
 def test_ctrl_c_finishes_the_batch_saves_and_resumes_exactly(tmp_path, mnist_dir, monkeypatch, capsys):
-    common = ("--dataset", "mnist", "--data-dir", mnist_dir, "--batch-size", 16, "--epochs", 2, "--augment")
+    common = ("--dataset", "mnist", "--data-dir", mnist_dir, "--batch-size", 16, "--epochs", 2,
+              "--scheduler", "onecycle")
     assert train(tmp_path / "whole", *common) == 0
     step = Trainer._train_step
     calls = []

@@ -103,7 +103,7 @@ def test_graphed_step_replays_the_eager_step():
     w, x, y, step = _tiny_training_step()
     w_start = w.detach().clone()
     graphed = mt.cuda.make_graphed_step(step, x, y, warmup_steps=1)
-    # eager reference from the weights after warm-up and capture (each ran one real step)
+    # eager reference from the weights after warm-up (capture records the step, it does not run it)
     w_ref = mt.tensor(w.detach().cpu().numpy(), requires_grad=True)
     x2, y2 = mt.randn(16, 8), mt.randn(16, 4)
     loss = graphed(x2.cuda(), y2.cuda())

@@ -31,11 +31,13 @@ def state_dict_sha256(state_dict):
 
 def record(call, kwargs):
     name = call.split("(")[0]
-    model = models.get_model(name, init_weights=False, **kwargs) if "googlenet" in name or "vgg" in name \
-        else models.get_model(name, **kwargs)
-    sd = model.state_dict()
+    if name == "googlenet" or name.startswith("vgg"):
+        kwargs = {**kwargs, "init_weights": False}  # same shapes; skips a slow init and googlenet's warning
+    sd = models.get_model(name, **kwargs).state_dict()
     gflops = models.get_model_weights(name).DEFAULT.meta["_ops"]
-    return {"num_params": sum(p.numel() for p in model.parameters()), "num_state_dict_entries": len(sd),
+    num_params = sum(v.numel() for k, v in sd.items()
+                     if not k.endswith(("running_mean", "running_var", "num_batches_tracked")))
+    return {"num_params": num_params, "num_state_dict_entries": len(sd),
             "state_dict_sha256": state_dict_sha256(sd), "gflops_224": gflops}
 
 

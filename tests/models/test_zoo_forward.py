@@ -109,17 +109,18 @@ def test_dropout_is_random_in_train_and_off_in_eval():
 
 
 def test_googlenet_aux_heads_only_in_training():
-    model = models.googlenet(num_classes=4)  # torchvision's builder default: aux_logits=True
+    with fast_init():
+        model = models.googlenet(num_classes=4)  # torchvision's builder default: aux_logits=True
+        plain = models.googlenet(aux_logits=False, num_classes=4).train()
     x = mt.randn(2, 3, 64, 64)
-    out = model.train()(x)
-    assert isinstance(out, models.GoogLeNetOutputs)
-    assert out._fields == ("logits", "aux_logits2", "aux_logits1")
-    assert all(o.shape == (2, 4) for o in out)
     with mt.no_grad():
+        out = model.train()(x)
+        assert isinstance(out, models.GoogLeNetOutputs)
+        assert out._fields == ("logits", "aux_logits2", "aux_logits1")
+        assert all(o.shape == (2, 4) for o in out)
         assert model.eval()(x).shape == (2, 4)  # a plain tensor in eval
-    plain = models.googlenet(aux_logits=False, num_classes=4).train()
-    assert plain.aux1 is None and plain.aux2 is None
-    assert plain(x).shape == (2, 4)
+        assert plain.aux1 is None and plain.aux2 is None
+        assert plain(x).shape == (2, 4)
 
 
 def test_googlenet_transform_input_rescales_imagenet_normalisation():

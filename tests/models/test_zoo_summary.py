@@ -56,11 +56,13 @@ def test_bottlenecks_cut_the_inception_modules_cost():
 
 def test_summary_leaves_the_model_as_it_found_it():
     model = models.resnet20().train()
+    model.layer1[0].bn1.eval()  # a frozen batch norm inside a training model keeps its mode
     model.fc.weight.requires_grad_(False)
     result = summary(model, input_size=(2, 3, 32, 32))
     assert result.trainable_params == result.total_params - 640
     assert result.rows[-1].output_shape == [2, 10] and result.input_bytes == 2 * 3 * 32 * 32 * 4
-    assert model.training and not model.bn1._forward_hooks and not model.bn1._forward_pre_hooks
+    assert model.training and model.layer1[0].conv1.training and not model.layer1[0].bn1.training
+    assert not model.bn1._forward_hooks and not model.bn1._forward_pre_hooks
     assert model.bn1.num_batches_tracked.item() == 0  # ran in eval mode
 
 

@@ -110,6 +110,7 @@ def test_col2im_is_the_adjoint_of_im2col():
     x = rng.standard_normal((2, 3, 7, 6))
     args = ((3, 2), (2, 1), ((1, 2), (0, 1)), (2, 1))
     cols = im2col(x, *args, out_size=(3, 6))
+    assert cols.shape == (3, 3, 2, 2, 3, 6)  # (C, kh, kw, N, OH, OW)
     c = rng.standard_normal(cols.shape)
     assert np.isclose((cols * c).sum(), (x * col2im(c, x.shape, *args)).sum())
 

@@ -5,7 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import minitorch_cnn as mt
-from core_checks import DEVICES, arrays, broadcast_pairs, check_op, requires_torch, shapes
+from core_checks import DEVICES, arrays, broadcast_pairs, check_op, requires_torch, shapes, torch
 
 BINARY = {  # name: (minitorch, numpy, torch); the second operand is kept away from 0 for div
     "add": (lambda a, b: a + b, np.add, lambda a, b: a + b),
@@ -73,7 +73,7 @@ def test_where(pair, data):
     b = data.draw(arrays(pair[1]))
     c = mt.tensor(cond)
     check_op(lambda x, y: mt.where(c, x, y), [a, b], lambda x, y: np.where(cond, x, y),
-             lambda x, y: __import__("torch").where(__import__("torch").tensor(cond), x, y))
+             lambda x, y: torch.where(torch.tensor(cond), x, y))
 
 
 # ------------------------------------------------------------------ values at the kinks: PyTorch's choices
@@ -105,8 +105,6 @@ def test_maximum_ties_split_the_gradient():
 
 @requires_torch
 def test_kink_and_special_value_gradients_match_torch():
-    import torch
-
     cases = [
         (lambda x: x ** 0.5, [0.0, 1.0, 4.0]),
         (lambda x: x ** 0, [0.0, -1.0, 2.0]),
@@ -185,3 +183,27 @@ def test_where_with_python_scalars_uses_the_default_dtype():
 def test_clamp_requires_a_bound():
     with pytest.raises(RuntimeError, match="clamp"):
         mt.ones(2).clamp()
+
+
+NO_GRAD_OPS = {  # same spelling in both libraries; values and dtype must match torch
+    "sign": lambda m, a: a.sign(), "floor": lambda m, a: a.floor(), "ceil": lambda m, a: a.ceil(),
+    "round": lambda m, a: (a * 3).round(), "div_floor": lambda m, a: m.div(a, 0.3, rounding_mode="floor"),
+    "div_trunc": lambda m, a: m.div(a, 0.3, rounding_mode="trunc"), "isfinite": lambda m, a: (a / 0).isfinite(),
+    "and": lambda m, a: (a > 0) & (a < 1), "or": lambda m, a: (a > 1) | (a < -1), "not": lambda m, a: ~(a > 0),
+    "int_pow": lambda m, a: (a * 3).long() ** 2, "int_div": lambda m, a: (a * 10).long() / 3,
+    "bool_plus_int": lambda m, a: (a > 0) + 1, "float_times_int": lambda m, a: a * (a * 3).long(),
+    "float_times_bool": lambda m, a: a * (a > 0), "add_alpha_scalar": lambda m, a: m.add(a, 1.0, alpha=2),
+    "sub_alpha": lambda m, a: m.sub(a, a, alpha=2), "clamp_int_float_bounds": lambda m, a: (a * 3).long().clamp(-0.5, 1.5),
+}
+
+
+@requires_torch
+@pytest.mark.parametrize("name", sorted(NO_GRAD_OPS))
+def test_values_and_dtypes_match_torch(name):
+    a = np.random.default_rng(0).standard_normal((3, 4))
+    fn = NO_GRAD_OPS[name]
+    with np.errstate(all="ignore"):
+        ours = fn(mt, mt.tensor(a))
+    theirs = fn(torch, torch.tensor(a))
+    assert ours.dtype.name == str(theirs.dtype).split(".")[1]
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())

@@ -200,3 +200,19 @@ def test_pool_errors():
     with pytest.raises(RuntimeError, match="Expected 3D"):
         F.max_pool2d(mt.randn(5, 5), 2)
     assert math.isfinite(F.avg_pool2d(x, 2, divisor_override=3).sum().item())
+
+
+@requires_torch
+def test_max_pool_ties_and_nan_pick_the_same_index_as_torch():
+    """Ties: the first maximum in scan order; NaN: propagates, the last NaN's index; -inf only: first inside."""
+    import torch
+    import torch.nn.functional as TF
+
+    x = np.random.default_rng(0).integers(0, 3, (2, 3, 7, 7)).astype(np.float64)
+    x[0, 0, 2, 2] = x[1, 2, 0, 1] = x[1, 2, 1, 1] = np.nan
+    x[1, 1, :3, :3] = -np.inf
+    for kw in (dict(kernel_size=2), dict(kernel_size=3, stride=2, padding=1, ceil_mode=True)):
+        out, idx = F.max_pool2d(mt.tensor(x), return_indices=True, **kw)
+        ref, ref_idx = TF.max_pool2d(torch.tensor(x), return_indices=True, **kw)
+        np.testing.assert_array_equal(out.numpy(), ref.numpy())
+        np.testing.assert_array_equal(idx.numpy(), ref_idx.numpy())

@@ -5,7 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import minitorch_cnn as mt
-from core_checks import DEVICES, arrays, check_op, nonscalar_shapes, requires_torch, shapes
+from core_checks import DEVICES, arrays, check_op, nonscalar_shapes, requires_torch
 
 
 @st.composite

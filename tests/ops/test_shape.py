@@ -5,13 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import minitorch_cnn as mt
-from core_checks import DEVICES, arrays, check_op, nonscalar_shapes, requires_torch, shapes
-
-
-def _torch():
-    import torch
-
-    return torch
+from core_checks import DEVICES, HAS_TORCH, arrays, check_op, nonscalar_shapes, requires_torch, shapes, torch
 
 
 SHAPE_OPS = {  # name: (shape, minitorch/torch fn (same spelling), numpy fn)
@@ -57,13 +51,13 @@ def test_advanced_indexing_with_masks_and_repeated_indices(device):
     mask = x[:, 0] > 0
     idx = np.array([0, 2, 2, 0, 3])  # repeats: gradients must add up
     cases = [
-        (lambda t: t[mt.tensor(idx)], lambda a: a[idx], lambda t: t[_torch().tensor(idx)]),
+        (lambda t: t[mt.tensor(idx)], lambda a: a[idx], lambda t: t[torch.tensor(idx)]),
         (lambda t: t[[1, 1, 3]], lambda a: a[[1, 1, 3]], lambda t: t[[1, 1, 3]]),
-        (lambda t: t[mt.tensor(mask)], lambda a: a[mask], lambda t: t[_torch().tensor(mask)]),
+        (lambda t: t[mt.tensor(mask)], lambda a: a[mask], lambda t: t[torch.tensor(mask)]),
         (lambda t: t[t > 0], lambda a: a[a > 0], lambda t: t[t > 0]),
-        (lambda t: t[mt.tensor(idx), 1:], lambda a: a[idx, 1:], lambda t: t[_torch().tensor(idx), 1:]),
+        (lambda t: t[mt.tensor(idx), 1:], lambda a: a[idx, 1:], lambda t: t[torch.tensor(idx), 1:]),
         (lambda t: t[mt.tensor([0, 0, 3]), mt.tensor([2, 2, 1])], lambda a: a[[0, 0, 3], [2, 2, 1]],
-         lambda t: t[_torch().tensor([0, 0, 3]), _torch().tensor([2, 2, 1])]),
+         lambda t: t[torch.tensor([0, 0, 3]), torch.tensor([2, 2, 1])]),
     ]
     for fn, np_fn, torch_fn in cases:
         check_op(fn, [x], np_fn, torch_fn, device=device)
@@ -93,7 +87,7 @@ def test_cat(device, inp, data):
     shapes_, dim = inp
     xs = [data.draw(arrays(s)) for s in shapes_]
     check_op(lambda *ts: mt.cat(ts, dim), xs, lambda *a: np.concatenate(a, dim),
-             lambda *ts: _torch().cat(ts, dim), device=device)
+             lambda *ts: torch.cat(ts, dim), device=device)
 
 
 @pytest.mark.parametrize("device", DEVICES)
@@ -102,7 +96,7 @@ def test_stack(device, shape, n, data):
     dim = data.draw(st.integers(-len(shape) - 1, len(shape)))
     xs = [data.draw(arrays(shape)) for _ in range(n)]
     check_op(lambda *ts: mt.stack(ts, dim), xs, lambda *a: np.stack(a, dim),
-             lambda *ts: _torch().stack(ts, dim), device=device)
+             lambda *ts: torch.stack(ts, dim), device=device)
 
 
 @given(shape=nonscalar_shapes, data=st.data())
@@ -117,14 +111,12 @@ def test_split_and_chunk(shape, data):
         np.testing.assert_allclose(p.numpy(), e.astype(np.float32))
     chunks = data.draw(st.integers(1, 4))
     t_chunks = mt.tensor(x).chunk(chunks, dim)
-    if _has_torch():
-        import torch
-
+    if HAS_TORCH:
         ref = torch.tensor(x).chunk(chunks, dim)
         assert [tuple(c.shape) for c in t_chunks] == [tuple(c.shape) for c in ref]
     # the gradient of every piece lands in its own slice
     check_op(lambda t: mt.cat([p * (i + 1) for i, p in enumerate(t.split(size, dim))], dim), [x],
-             None, lambda t: _torch().cat([p * (i + 1) for i, p in enumerate(t.split(size, dim))], dim))
+             None, lambda t: torch.cat([p * (i + 1) for i, p in enumerate(t.split(size, dim))], dim))
 
 
 def test_split_with_sizes_and_errors():
@@ -158,13 +150,7 @@ def test_constant_pad(device, shape, data):
         return out
 
     check_op(lambda t: mt.pad(t, pads, value=value), [x], reference,
-             lambda t: _torch().nn.functional.pad(t, pads, value=value), device=device)
-
-
-def _has_torch():
-    from conftest import HAS_TORCH
-
-    return HAS_TORCH
+             lambda t: torch.nn.functional.pad(t, pads, value=value), device=device)
 
 
 def test_shape_errors_follow_pytorch():
@@ -188,10 +174,31 @@ def test_shape_errors_follow_pytorch():
 
 @requires_torch
 def test_sizes_of_squeeze_unsqueeze_and_friends_match_torch():
-    import torch
-
     x, xt = mt.ones(1, 3, 1, 2), torch.ones(1, 3, 1, 2)
     for fn in (lambda t: t.squeeze((0, 2)), lambda t: t.unsqueeze(4), lambda t: t.flatten(1, 2),
                lambda t: t.flatten(0, -1), lambda t: t.transpose(-1, 0), lambda t: t.repeat(2, 1, 1, 1, 1),
                lambda t: t[:, None, 1:], lambda t: t.view(-1, 2)):
         assert tuple(fn(x).shape) == tuple(fn(xt).shape)
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@given(shape=nonscalar_shapes, data=st.data())
+def test_random_permute_reshape_expand_repeat(device, shape, data):
+    x = data.draw(arrays(shape))
+    perm = tuple(data.draw(st.permutations(range(len(shape)))))
+    check_op(lambda t: t.permute(perm), [x], lambda a: a.transpose(perm), lambda t: t.permute(perm), device=device)
+    flat = (-1,) if data.draw(st.booleans()) else (x.size,)
+    check_op(lambda t: t.reshape(flat).unsqueeze(0), [x], lambda a: a.reshape(1, -1),
+             lambda t: t.reshape(flat).unsqueeze(0), device=device)
+    target = (2,) + tuple(data.draw(st.sampled_from([s, 2])) if s == 1 else s for s in shape)
+    check_op(lambda t: t.expand(target), [x], lambda a: np.broadcast_to(a, target), lambda t: t.expand(target),
+             device=device)
+    reps = tuple(data.draw(st.integers(1, 2)) for _ in range(len(shape) + data.draw(st.integers(0, 1))))
+    check_op(lambda t: t.repeat(reps), [x], lambda a: np.tile(a, reps), lambda t: t.repeat(reps), device=device)
+
+
+@given(shape=nonscalar_shapes, data=st.data())
+def test_random_integer_array_indexing_with_repeats(shape, data):
+    x = data.draw(arrays(shape))
+    idx = np.array(data.draw(st.lists(st.integers(-shape[0], shape[0] - 1), min_size=1, max_size=5)))
+    check_op(lambda t: t[mt.tensor(idx)], [x], lambda a: a[idx], lambda t: t[torch.tensor(idx)])

@@ -1,16 +1,17 @@
 """im2col and col2im on the GPU, both as gathers: one thread per output element, no atomics,
 so the results are deterministic.
 
-The arguments are those of ``minitorch_cnn.ops.im2col`` (the generic version): (h, w) pairs,
-padding per side ((top, bottom), (left, right)), and the output size. ``cols`` has the 6-D
-shape (N, C, KH, KW, OH, OW)::
+Drop-in for ``minitorch_cnn.ops.im2col`` (the generic version): same arguments ((h, w) pairs,
+padding per side ((top, bottom), (left, right)), the output size) and the same cols layout,
+(C, KH, KW, N, OH, OW), which viewed as (C*KH*KW, N*OH*OW) is one GEMM for the whole batch::
 
-    cols[n, c, i, j, oh, ow] = x_padded[n, c, oh * SH + i * DH, ow * SW + j * DW]
+    cols[c, i, j, n, oh, ow] = x_padded[n, c, oh * SH + i * DH, ow * SW + j * DW]
 
-but any strides: the caller passes a view of its own GEMM layout (for example
-``buf.reshape(N, OH, OW, C, KH, KW).transpose(0, 3, 4, 5, 1, 2)``), and the kernels read and
-write through the strides, so no transpose copy is ever made.
+The kernels index cols through its strides as a (N, C, KH, KW, OH, OW) view, so following
+another layout only means changing ``COLS_AXES``.
 """
+import numpy as np
+
 from ._common import cp, element_strides
 
 _IM2COL = cp.ElementwiseKernel(
@@ -73,32 +74,31 @@ _COL2IM = cp.ElementwiseKernel(
 )
 
 
-def im2col(x, kernel_size, stride, padding, dilation, out_size, pad_value=0.0, out=None):
-    """x (N, C, H, W) -> cols (N, C, KH, KW, OH, OW), written into ``out`` (any strides) if given.
+# cols axis k holds canonical axis COLS_AXES[k] of (N, C, KH, KW, OH, OW): here (C, KH, KW, N, OH, OW)
+COLS_AXES = (1, 2, 3, 0, 4, 5)
+_TO_CANONICAL = tuple(int(a) for a in np.argsort(COLS_AXES))
 
-    Same arguments as ``minitorch_cnn.ops.im2col.im2col``: pairs for the kernel, stride and
-    dilation, ``padding`` per side ((top, bottom), (left, right)), and the output size. Only
-    top/left padding enter the index math; bottom/right padding are implied by ``out_size``.
-    """
+
+def im2col(x, kernel_size, stride, padding, dilation, out_size, pad_value=0.0):
+    """x (N, C, H, W) -> cols (C, KH, KW, N, OH, OW); windows reaching outside x read ``pad_value``."""
     N, C, H, W = x.shape
     (KH, KW), (SH, SW), (DH, DW), (OH, OW) = kernel_size, stride, dilation, out_size
-    (PH, _), (PW, _) = padding
-    shape = (N, C, KH, KW, OH, OW)
-    if out is None:
-        out = cp.empty(shape, dtype=x.dtype)
-    elif tuple(out.shape) != shape or out.dtype != x.dtype:
-        raise ValueError(f"im2col: out must have shape {shape} and dtype {x.dtype}, got {tuple(out.shape)} {out.dtype}")
+    (PH, _), (PW, _) = padding  # bottom/right padding only shows in out_size
+    canonical_shape = (N, C, KH, KW, OH, OW)
+    cols = cp.empty(tuple(canonical_shape[a] for a in COLS_AXES), dtype=x.dtype)
+    view = cols.transpose(_TO_CANONICAL)
     _IM2COL(cp.ascontiguousarray(x), pad_value, C, H, W, KH, KW, OH, OW, SH, SW, PH, PW, DH, DW,
-            *element_strides(out), out, size=out.size)
-    return out
+            *element_strides(view), view, size=view.size)
+    return cols
 
 
 def col2im(cols, x_shape, kernel_size, stride, padding, dilation):
-    """cols (N, C, KH, KW, OH, OW), any strides -> dx of ``x_shape``: the adjoint of ``im2col``."""
+    """cols (C, KH, KW, N, OH, OW) -> dx (N, C, H, W): the adjoint of ``im2col``."""
     N, C, H, W = x_shape
     (KH, KW), (SH, SW), (DH, DW) = kernel_size, stride, dilation
     (PH, _), (PW, _) = padding
-    OH, OW = cols.shape[4], cols.shape[5]
+    view = cols.transpose(_TO_CANONICAL)
+    OH, OW = view.shape[4], view.shape[5]
     x = cp.empty((N, C, H, W), dtype=cols.dtype)
-    _COL2IM(cols, C, H, W, KH, KW, OH, OW, SH, SW, PH, PW, DH, DW, *element_strides(cols), x)
+    _COL2IM(view, C, H, W, KH, KW, OH, OW, SH, SW, PH, PW, DH, DW, *element_strides(view), x)
     return x

@@ -1,0 +1,262 @@
+"""The public shape functions (``mt.reshape``, ``mt.cat``, ``mt.pad`` ...) and indexing.
+
+Each checks its arguments with PyTorch's messages, then calls one ``Function``
+from ``ops/shape.py``. ``functions.py`` re-exports them all.
+"""
+import builtins
+import math
+
+import numpy as np
+
+from . import backend
+from .ops import shape as shape_ops
+from .ops.broadcast import normalize_dim, normalize_dims
+from .dtypes import as_dtype
+from .tensor import Tensor, _check_same_device_and_dtype
+
+
+def _shape_arg(args):
+    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+        return tuple(args[0])
+    return tuple(args)
+
+
+def _infer_shape(op, shape, numel, in_shape):
+    """``shape`` as a tuple of ints, with its one -1 (if any) inferred from ``numel``."""
+    shape = tuple(map(int, shape))
+    if -1 in shape:
+        if shape.count(-1) > 1:
+            raise RuntimeError(f"{op}: only one dimension can be inferred")
+        known = math.prod(s for s in shape if s != -1)
+        if known == 0 or numel % known:
+            raise RuntimeError(f"{op}: shape '{list(shape)}' is invalid for input of size {numel}")
+        shape = tuple(numel // known if s == -1 else s for s in shape)
+    if math.prod(shape) != numel:
+        raise RuntimeError(f"{op}: shape '{list(shape)}' is invalid for input of size {numel} (input shape {list(in_shape)})")
+    return shape
+
+
+def reshape(x, *shape):
+    shape = _infer_shape("reshape", _shape_arg(shape), x.data.size, x.data.shape)
+    if shape == x.data.shape:
+        return x
+    return shape_ops.Reshape(shape)(x)
+
+
+def view(x, *shape):
+    """``view(shape)`` reshapes; ``view(dtype)`` reinterprets the bytes (no gradient), as in PyTorch."""
+    if len(shape) == 1 and not isinstance(shape[0], (int, tuple, list)):
+        return Tensor._from_op(x.data.view(as_dtype(shape[0]).np_dtype), None)
+    return reshape(x, *shape)
+
+
+def flatten(x, start_dim=0, end_dim=-1):
+    if x.ndim == 0:
+        return reshape(x, 1)
+    s = normalize_dim(start_dim, x.ndim, "flatten")
+    e = normalize_dim(end_dim, x.ndim, "flatten")
+    if s > e:
+        raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+    new = tuple(x.shape[:s]) + (math.prod(x.shape[s : e + 1]),) + tuple(x.shape[e + 1 :])
+    return reshape(x, new)
+
+
+def unflatten(x, dim, sizes):
+    d = normalize_dim(dim, x.ndim, "unflatten")
+    sizes = _infer_shape("unflatten", sizes, x.shape[d], x.shape)
+    return reshape(x, tuple(x.shape[:d]) + sizes + tuple(x.shape[d + 1 :]))
+
+
+def squeeze(x, dim=None):
+    if dim is None:
+        new = tuple(s for s in x.shape if s != 1)
+    else:
+        dims = normalize_dims(dim, x.ndim, "squeeze")
+        new = tuple(s for i, s in enumerate(x.shape) if not (i in dims and s == 1))
+    return reshape(x, new)
+
+
+def unsqueeze(x, dim):
+    d = normalize_dim(dim, x.ndim + 1, "unsqueeze")
+    new = tuple(x.shape[:d]) + (1,) + tuple(x.shape[d:])
+    return reshape(x, new)
+
+
+def permute(x, *dims):
+    dims = _shape_arg(dims)
+    if len(dims) != x.ndim:
+        raise RuntimeError(
+            f"permute(sparse_coo): number of dimensions in the tensor input does not match the length of the "
+            f"desired ordering of dimensions i.e. input.dim() = {x.ndim} is not equal to len(dims) = {len(dims)}"
+        )
+    dims = tuple(normalize_dim(d, x.ndim, "permute") for d in dims)
+    if sorted(dims) != list(range(x.ndim)):
+        raise RuntimeError(f"permute(): duplicate dims are not allowed: {list(dims)}")
+    return shape_ops.Permute(dims)(x)
+
+
+def transpose(x, dim0, dim1):
+    if x.ndim == 0:
+        return x
+    d0, d1 = normalize_dim(dim0, x.ndim, "transpose"), normalize_dim(dim1, x.ndim, "transpose")
+    dims = list(range(x.ndim))
+    dims[d0], dims[d1] = dims[d1], dims[d0]
+    return shape_ops.Permute(dims)(x)
+
+
+def t(x):
+    if x.ndim > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {x.ndim}D")
+    return transpose(x, 0, 1) if x.ndim == 2 else x
+
+
+def expand(x, *sizes):
+    sizes = _shape_arg(sizes)
+    if len(sizes) < x.ndim:
+        raise RuntimeError(
+            f"expand: the number of sizes provided ({len(sizes)}) must be greater or equal to the number of "
+            f"dimensions in the tensor ({x.ndim})"
+        )
+    lead = len(sizes) - x.ndim
+    target = []
+    for i, s in enumerate(sizes):
+        cur = x.shape[i - lead] if i >= lead else None
+        if s == -1:
+            if cur is None:
+                raise RuntimeError("expand: -1 is not allowed in a leading, non-existing dimension")
+            s = cur
+        elif cur is not None and cur != 1 and cur != s:
+            raise RuntimeError(
+                f"expand: The expanded size of the tensor ({s}) must match the existing size ({cur}) at "
+                f"non-singleton dimension {i}.  Target sizes: {list(sizes)}.  Tensor sizes: {list(x.shape)}"
+            )
+        target.append(s)
+    return shape_ops.Expand(target)(x)
+
+
+def expand_as(x, other):
+    return expand(x, other.shape)
+
+
+def repeat(x, *repeats):
+    repeats = _shape_arg(repeats)
+    if len(repeats) < x.ndim:
+        raise RuntimeError(
+            "repeat: Number of dimensions of repeat dims can not be smaller than number of dimensions of tensor"
+        )
+    return shape_ops.Repeat(repeats)(x)
+
+
+def convert_index(index, device=None):
+    """An index with its tensors and lists as raw arrays (on ``device``, when given)."""
+    items = index if isinstance(index, tuple) else (index,)
+    out = []
+    for item in items:
+        if isinstance(item, Tensor):
+            item = item.data
+        elif isinstance(item, list):
+            item = np.asarray(item)
+        if device is not None and backend.is_array(item):
+            item = backend.to_device(item, device)
+        out.append(item)
+    return tuple(out) if isinstance(index, tuple) else out[0]
+
+
+def _is_advanced(index):
+    items = index if isinstance(index, tuple) else (index,)
+    return builtins.any(backend.is_array(i) for i in items)
+
+
+def getitem(x, index):
+    index = convert_index(index, x.device)
+    try:
+        return shape_ops.GetItem(index, _is_advanced(index))(x)
+    except IndexError as e:
+        raise IndexError(f"index {index!r} is out of bounds for tensor of shape {list(x.shape)}: {e}") from None
+
+
+def _tensor_list(op, tensors):
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError(f"{op}(): expected a non-empty list of Tensors")
+    for t in tensors:
+        if not isinstance(t, Tensor):
+            raise TypeError(f"{op}(): expected a sequence of Tensors, but got {type(t).__name__}")
+    return tensors
+
+
+def cat(tensors, dim=0):
+    tensors = _tensor_list("cat", tensors)
+    _check_same_device_and_dtype("cat", tensors)
+    ref = tensors[0]
+    d = normalize_dim(dim, ref.ndim, "cat")
+    for i, t in enumerate(tensors):
+        if t.ndim != ref.ndim or builtins.any(a != b for j, (a, b) in enumerate(zip(t.shape, ref.shape)) if j != d):
+            raise RuntimeError(
+                f"cat(): Sizes of tensors must match except in dimension {d}. Expected size "
+                f"{list(ref.shape)} but got size {list(t.shape)} for tensor number {i} in the list."
+            )
+    return shape_ops.Cat(d)(*tensors)
+
+
+concat = concatenate = cat
+
+
+def stack(tensors, dim=0):
+    tensors = _tensor_list("stack", tensors)
+    _check_same_device_and_dtype("stack", tensors)
+    for i, t in enumerate(tensors):
+        if tuple(t.shape) != tuple(tensors[0].shape):
+            raise RuntimeError(
+                f"stack expects each tensor to be equal size, but got {list(tensors[0].shape)} at entry 0 and "
+                f"{list(t.shape)} at entry {i}"
+            )
+    d = normalize_dim(dim, tensors[0].ndim + 1, "stack")
+    return shape_ops.Stack(d)(*tensors)
+
+
+def split(x, split_size_or_sections, dim=0):
+    d = normalize_dim(dim, x.ndim, "split")
+    n = x.shape[d]
+    if isinstance(split_size_or_sections, int):
+        if split_size_or_sections <= 0:
+            raise RuntimeError(f"split: split_size must be positive, got {split_size_or_sections}")
+        sizes = [split_size_or_sections] * (n // split_size_or_sections)
+        if n % split_size_or_sections:
+            sizes.append(n % split_size_or_sections)
+    else:
+        sizes = list(split_size_or_sections)
+        if builtins.sum(sizes) != n:
+            raise RuntimeError(
+                f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's size at dimension "
+                f"{d}), but got split_sizes={sizes}"
+            )
+    out, start = [], 0
+    for s in sizes:
+        index = (slice(None),) * d + (slice(start, start + s),)
+        out.append(getitem(x, index))
+        start += s
+    return tuple(out)
+
+
+def chunk(x, chunks, dim=0):
+    if chunks <= 0:
+        raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
+    d = normalize_dim(dim, x.ndim, "chunk")
+    size = -(-x.shape[d] // chunks)
+    return split(x, builtins.max(size, 1), d)
+
+
+def pad(x, pad, mode="constant", value=0.0):
+    """PyTorch's pad list: (last_before, last_after, second_last_before, ...)."""
+    if len(pad) % 2 or len(pad) // 2 > x.ndim:
+        raise RuntimeError(f"pad: padding length must be even and at most 2 * input.dim() = {2 * x.ndim}, got {len(pad)}")
+    if mode != "constant":
+        raise NotImplementedError(f"pad: mode '{mode}' is provided by minitorch_cnn.nn.functional.pad")
+    pads = [(0, 0)] * x.ndim
+    for i in range(len(pad) // 2):
+        pads[x.ndim - 1 - i] = (int(pad[2 * i]), int(pad[2 * i + 1]))
+    for i, (b, a) in enumerate(pads):
+        if x.shape[i] + b + a < 0:
+            raise RuntimeError(f"pad: resulting size of dim {i} would be {x.shape[i] + b + a} (input {list(x.shape)}, pad {list(pad)})")
+    return shape_ops.ConstantPad(pads, value)(x)
