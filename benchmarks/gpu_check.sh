@@ -47,6 +47,6 @@ timeout 120 "$PY" -m pytest tests --ignore=tests/cuda "${PYTEST_ARGS[@]}" --juni
 status "cuda tests exit $? (124 = timed out)"
 
 # 4. merge the test results into gpu_results.json and write summary.md
-"$PY" benchmarks/gpu_bench.py --summarize "$OUT" > "$OUT/summary.log" 2>&1
+"$PY" benchmarks/gpu_report.py "$OUT" > "$OUT/summary.log" 2>&1
 status "summary exit $?"
 cat "$OUT/summary.md" 2>/dev/null

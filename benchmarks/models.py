@@ -144,7 +144,7 @@ def main():
         "# Model zoo on the CPU",
         "",
         f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, NumPy {np.__version__}; "
-        f"median of {args.repeat} runs after warm-up.",
+        f"median of {args.repeat} runs after warm-up; load average {os.getloadavg()[0]:.1f} at the start.",
         "",
         "## ResNet-20 training step (batch 128, 3x32x32, cross-entropy, SGD momentum 0.9)",
         "",

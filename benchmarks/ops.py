@@ -10,7 +10,6 @@ Writes the markdown table to stdout and to benchmarks/results/ops_cpu.md.
 import argparse
 import os
 import platform
-import statistics
 import sys
 import time
 

@@ -6,7 +6,7 @@ Commands:
     bench      time training steps of reference workloads, optionally against PyTorch
     gradcheck  prove every op's gradient by finite differences, as a pass/fail table
 
-Misuse (an unknown model or data set, a malformed option) exits with code 2 and a one-line message;
+Misuse (an unknown model or data set, a malformed option) exits with code 2, the usage and a message;
 a run that cannot proceed (missing data files, a corrupt checkpoint) exits with code 1.
 """
 import argparse
@@ -135,13 +135,15 @@ def _default_input(name, model):
 
 def _summary(args):
     from .models import get_model
+    from .training.builders import resolve_device
     from .utils.summary import summary
 
+    device = resolve_device(args.device)
     kwargs = {} if args.num_classes is None else {"num_classes": args.num_classes}
     model = get_model(args.model, **kwargs)
     input_size = args.input or _default_input(args.model, model)
     try:
-        table = summary(model, input_size=input_size, device=args.device)
+        table = summary(model, input_size=input_size, device=device)
     except (RuntimeError, ValueError) as e:
         print(f"error: {args.model} cannot take an input of size {list(input_size)}: {e}", file=sys.stderr)
         return 1

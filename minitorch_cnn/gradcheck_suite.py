@@ -78,6 +78,8 @@ CASES = [
     ("sqrt", mt_fn.sqrt, lambda I: (I.positive(2, 3),)),
     ("clamp", lambda x: mt_fn.clamp(x, -0.32, 0.27), lambda I: (I.away_from_kinks(3, 4),)),
     ("maximum", mt_fn.maximum, lambda I: (I.away_from_kinks(2, 3), I.away_from_kinks(2, 3) + 0.025)),
+    ("minimum", mt_fn.minimum, lambda I: (I.away_from_kinks(2, 3), I.away_from_kinks(2, 3) + 0.025)),
+    ("scalar on the left (2 / x - 1)", lambda x: 2 / x - 1, lambda I: (I.positive(2, 3),)),
     ("where", lambda a, b: mt_fn.where(a > 0, a, b), lambda I: (I.away_from_kinks(2, 3), I.randn(2, 3))),
     # reductions
     ("sum (dim)", lambda x: mt_fn.sum(x, dim=1), lambda I: (I.randn(2, 3, 4),)),
@@ -85,6 +87,7 @@ CASES = [
     ("var", lambda x: mt_fn.var(x, dim=1), lambda I: (I.randn(3, 4),)),
     ("std", lambda x: mt_fn.std(x), lambda I: (I.randn(3, 4),)),
     ("max (dim)", lambda x: mt_fn.max(x, dim=1)[0], lambda I: (I.away_from_kinks(3, 4),)),
+    ("min (all)", mt_fn.min, lambda I: (I.away_from_kinks(3, 4),)),
     ("amax", lambda x: mt_fn.amax(x, dim=0), lambda I: (I.away_from_kinks(3, 4),)),
     ("logsumexp", lambda x: mt_fn.logsumexp(x, dim=1), lambda I: (I.randn(3, 4),)),
     ("softmax", lambda x: F.softmax(x, dim=1), lambda I: (I.randn(3, 4),)),
@@ -92,8 +95,14 @@ CASES = [
     # linear algebra and shapes
     ("matmul", mt_fn.matmul, lambda I: (I.randn(3, 4), I.randn(4, 2))),
     ("matmul (batched, broadcast)", mt_fn.matmul, lambda I: (I.randn(2, 3, 4), I.randn(4, 2))),
+    ("matmul (vector)", mt_fn.matmul, lambda I: (I.randn(4), I.randn(2, 4, 3))),
+    ("bmm", mt_fn.bmm, lambda I: (I.randn(2, 3, 4), I.randn(2, 4, 2))),
     ("reshape / permute", lambda x: x.reshape(4, 6).permute(1, 0), lambda I: (I.randn(2, 3, 4),)),
+    ("transpose / flatten", lambda x: mt_fn.flatten(x.transpose(0, 2), 1), lambda I: (I.randn(2, 3, 4),)),
+    ("squeeze / unsqueeze", lambda x: x.squeeze(1).unsqueeze(0), lambda I: (I.randn(2, 1, 3),)),
     ("expand", lambda x: x.expand(3, 2, 4), lambda I: (I.randn(2, 1),)),
+    ("repeat", lambda x: x.repeat(2, 3), lambda I: (I.randn(2, 2),)),
+    ("split", lambda x: mt_fn.split(x, [1, 3], dim=1)[1], lambda I: (I.randn(2, 4),)),
     ("getitem (slices, index arrays)", lambda x: x[1:, [0, 2, 2]], lambda I: (I.randn(3, 4),)),
     ("cat", lambda a, b: mt_fn.cat([a, b], dim=1), lambda I: (I.randn(2, 3), I.randn(2, 2))),
     ("stack", lambda a, b: mt_fn.stack([a, b], dim=0), lambda I: (I.randn(2, 3), I.randn(2, 3))),
@@ -107,15 +116,23 @@ CASES = [
      lambda I: (I.randn(1, 2, 5, 5), I.randn(2, 2, 3, 3))),
     ("conv2d (groups 2)", lambda x, w, b: F.conv2d(x, w, b, groups=2, padding=1),
      lambda I: (I.randn(1, 4, 4, 4), I.randn(4, 2, 3, 3), I.randn(4))),
+    ("conv2d (depthwise, 2x3 kernel)", lambda x, w: F.conv2d(x, w, groups=3, stride=(1, 2)),
+     lambda I: (I.randn(2, 3, 4, 5), I.randn(3, 1, 2, 3))),
     ("max_pool2d", lambda x: F.max_pool2d(x, 2), lambda I: (I.away_from_kinks(1, 2, 4, 4),)),
     ("max_pool2d (3, stride 2, pad 1, ceil)", lambda x: F.max_pool2d(x, 3, 2, 1, ceil_mode=True),
      lambda I: (I.away_from_kinks(1, 2, 6, 6),)),
+    ("max_pool2d (dilation 2)", lambda x: F.max_pool2d(x, 2, 1, dilation=2),
+     lambda I: (I.away_from_kinks(1, 1, 5, 5),)),
     ("avg_pool2d (pad, no count_include_pad)", lambda x: F.avg_pool2d(x, 3, 2, 1, count_include_pad=False),
+     lambda I: (I.randn(1, 2, 5, 5),)),
+    ("avg_pool2d (ceil_mode, divisor_override)", lambda x: F.avg_pool2d(x, 2, ceil_mode=True, divisor_override=3),
      lambda I: (I.randn(1, 2, 5, 5),)),
     ("adaptive_avg_pool2d", lambda x: F.adaptive_avg_pool2d(x, (2, 3)), lambda I: (I.randn(1, 2, 5, 5),)),
     ("adaptive_max_pool2d", lambda x: F.adaptive_max_pool2d(x, 2), lambda I: (I.away_from_kinks(1, 2, 5, 5),)),
     ("batch_norm (training)", lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True),
      lambda I: (I.randn(3, 2, 2, 2), I.randn(2), I.randn(2))),
+    ("batch_norm (N, C) and (N, C, L)", lambda x, y: F.batch_norm(x, None, None, training=True).sum()
+     + F.batch_norm(y, None, None, training=True).pow(2).sum(), lambda I: (I.randn(4, 3), I.randn(3, 2, 4))),
     ("batch_norm (eval)", lambda x, m, v, w, b: F.batch_norm(x, m, v, w, b, training=False),
      lambda I: (I.randn(3, 2, 2, 2), I.constant(2), I.positive(2, requires_grad=False), I.randn(2), I.randn(2))),
     ("local_response_norm", lambda x: F.local_response_norm(x, size=3, alpha=0.1, beta=0.75, k=2.0),
@@ -124,9 +141,11 @@ CASES = [
     ("dropout2d (fixed mask)", _seeded(F.dropout2d, p=0.5, training=True), lambda I: (I.randn(2, 3, 2, 2),)),
     ("interpolate (bilinear)", lambda x: F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=False),
      lambda I: (I.randn(1, 2, 3, 3),)),
+    ("interpolate (nearest)", lambda x: F.interpolate(x, size=(5, 4)), lambda I: (I.randn(1, 2, 3, 2),)),
     # activations
     ("relu", F.relu, lambda I: (I.away_from_kinks(3, 4),)),
     ("relu6", F.relu6, lambda I: (I.away_from_kinks(3, 4) * 20,)),
+    ("hardtanh", F.hardtanh, lambda I: (I.away_from_kinks(3, 4) * 5,)),
     ("leaky_relu", lambda x: F.leaky_relu(x, 0.1), lambda I: (I.away_from_kinks(3, 4),)),
     ("elu", F.elu, lambda I: (I.away_from_kinks(3, 4),)),
     ("gelu", F.gelu, lambda I: (I.randn(3, 4),)),
@@ -166,6 +185,9 @@ def check_case(name, fn, make, device="cpu"):
 
 def run_gradcheck(pattern="*", device="cpu"):
     """Print the pass/fail table of the cases whose name matches ``pattern``; exit code 0 if all pass."""
+    from .training.builders import resolve_device
+
+    device = resolve_device(device)
     cases = [case for case in CASES if fnmatch.fnmatch(case[0], pattern)]
     if not cases:
         raise ValueError(f"no gradcheck case matches {pattern!r}")

@@ -168,26 +168,33 @@ def _is_advanced(index):
 
 
 def getitem(x, index):
-    index = convert_index(index, x.device)
+    advanced = False
+    if not isinstance(index, (int, slice)):  # (a lone int or slice is the common, fast case)
+        index = convert_index(index, x.device)
+        advanced = _is_advanced(index)
     try:
-        return shape_ops.GetItem(index, _is_advanced(index))(x)
+        return shape_ops.GetItem(index, advanced)(x)
     except IndexError as e:
         raise IndexError(f"index {index!r} is out of bounds for tensor of shape {list(x.shape)}: {e}") from None
 
 
 def _tensor_list(op, tensors):
+    """A non-empty list of tensors on one device, in one dtype: ints meet floats as the float dtype."""
     tensors = list(tensors)
     if not tensors:
         raise RuntimeError(f"{op}(): expected a non-empty list of Tensors")
     for t in tensors:
         if not isinstance(t, Tensor):
             raise TypeError(f"{op}(): expected a sequence of Tensors, but got {type(t).__name__}")
+    _check_same_device_and_dtype(op, tensors)
+    float_dtypes = [t.dtype for t in tensors if t.data.dtype.kind == "f"]
+    if float_dtypes:
+        tensors = [t.to(float_dtypes[0]) for t in tensors]
     return tensors
 
 
 def cat(tensors, dim=0):
     tensors = _tensor_list("cat", tensors)
-    _check_same_device_and_dtype("cat", tensors)
     ref = tensors[0]
     d = normalize_dim(dim, ref.ndim, "cat")
     for i, t in enumerate(tensors):
@@ -204,7 +211,6 @@ concat = concatenate = cat
 
 def stack(tensors, dim=0):
     tensors = _tensor_list("stack", tensors)
-    _check_same_device_and_dtype("stack", tensors)
     for i, t in enumerate(tensors):
         if tuple(t.shape) != tuple(tensors[0].shape):
             raise RuntimeError(

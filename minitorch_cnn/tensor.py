@@ -176,8 +176,8 @@ class Tensor:
         for a in args:
             if isinstance(a, Tensor):
                 device, dtype = a.device, a.dtype
-            elif isinstance(a, (str, backend.Device)) and not (isinstance(a, str) and a in _DTYPE_NAMES):
-                device = a
+            elif isinstance(a, (str, int, backend.Device)) and not (isinstance(a, str) and a in _DTYPE_NAMES):
+                device = a  # "cpu", "cuda:1", 1 (a GPU index) or a device
             elif a is not None:
                 dtype = a
         from . import functions as F

@@ -16,7 +16,7 @@ from .. import functions as T
 from ..autograd.grad_mode import no_grad
 from ..backend import get_array_module
 from ..ops import activation, conv, dropout as dropout_ops, loss as loss_ops, norm, padding as padding_ops, pool
-from ..ops.im2col import conv_out_size, pair, pool_out_size
+from ..ops.im2col import pair, pool_out_size
 from ..ops.interpolate import Separable2d, linear_matrix, nearest_matrix
 from ..tensor import Tensor
 

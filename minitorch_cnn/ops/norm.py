@@ -61,12 +61,13 @@ class BatchNorm(Function):
         shape = _channel_shape(grad)
         x_hat, invstd = self.x_hat, self.invstd
         g_hat_scale = invstd * self.saved_tensors[0] if self.saved_tensors else invstd  # weight / std
-        sum_g = _sum_but_channels(grad)
-        dx = dw = db = None
+        sum_g = _sum_but_channels(grad)  # = db
+        needs_sum_g_xhat = self.needs_input_grad[1] or (self.needs_input_grad[0] and self.training)
+        sum_g_xhat = _sum_but_channels(grad * x_hat) if needs_sum_g_xhat else None  # = dW
+        dx = None
         if self.needs_input_grad[0]:
             if self.training:
                 # dX = w / std * (dY - mean(dY) - x_hat * mean(dY * x_hat))
-                sum_g_xhat = _sum_but_channels(grad * x_hat)
                 dx = x_hat * (-sum_g_xhat / self.count).reshape(shape)
                 dx += grad
                 dx -= (sum_g / self.count).reshape(shape)
@@ -74,12 +75,9 @@ class BatchNorm(Function):
             else:
                 # dX = dY * w / sqrt(running_var + eps)
                 dx = grad * g_hat_scale.reshape(shape)
-        if len(self.needs_input_grad) > 1 and self.needs_input_grad[1]:
-            # dW = sum(dY * x_hat)
-            dw = _sum_but_channels(grad * x_hat)
-        if len(self.needs_input_grad) > 2 and self.needs_input_grad[2]:
-            # db = sum(dY)
-            db = sum_g
+        # dW = sum(dY * x_hat), db = sum(dY)
+        dw = sum_g_xhat if self.needs_input_grad[1] else None
+        db = sum_g if self.needs_input_grad[2] else None
         return dx, dw, db
 
 

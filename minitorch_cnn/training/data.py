@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..creation import from_numpy
-from ..utils.data.dataset import TensorDataset
+from ..utils.data import TensorDataset
 from ..utils.data import datasets as ds
 
 CHANNELS = {"digits": 1, "mnist": 1, "fashion-mnist": 1, "cifar10": 3, "fake": 3}

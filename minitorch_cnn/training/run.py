@@ -8,8 +8,8 @@ from ..autograd import no_grad
 from ..creation import zeros
 from ..random import manual_seed
 from .builders import build_model, build_optimizer, build_scheduler, resolve_device
-from .data import CHANNELS, NUM_CLASSES, load_splits
-from .trainer import Trainer, TrainingError, read_checkpoint
+from .data import CHANNELS, IMAGE_SIZE, NUM_CLASSES, load_splits
+from .trainer import CHECKPOINT, Trainer, TrainingError, read_checkpoint
 
 # The command's defaults: LeNet-5 on the digits reaches >= 97% test accuracy in well under two minutes.
 DEFAULTS = {"model": "lenet5", "dataset": "digits", "data_dir": "data", "download": False, "epochs": 20,
@@ -26,8 +26,8 @@ def _augmentation(dataset, data):
     from ..utils.data import transforms as T
 
     if dataset in ("cifar10", "fake"):
-        return T.Compose([T.RandomCrop(32, padding=4, padding_mode="reflect"), T.RandomHorizontalFlip()])
-    return T.RandomCrop(32, padding=2, fill=-data.mean[0] / data.std[0])
+        return T.Compose([T.RandomCrop(IMAGE_SIZE, padding=4, padding_mode="reflect"), T.RandomHorizontalFlip()])
+    return T.RandomCrop(IMAGE_SIZE, padding=2, fill=-data.mean[0] / data.std[0])
 
 
 def run_training(options):
@@ -46,14 +46,17 @@ def run_training(options):
     if config["resume"]:
         state = read_checkpoint(out)
         config = {**state["config"], **{k: given[k] for k in RESUME_OVERRIDES if k in given}, "out": str(out)}
+    elif (out / CHECKPOINT).exists():
+        print(f"note: starting a new run in {out}; its checkpoint will be replaced (--resume continues it)")
     device = resolve_device(config["device"])
 
     manual_seed(config["seed"])
     np.random.seed(config["seed"])
-    model, channels = build_model(config["model"], NUM_CLASSES, (CHANNELS[config["dataset"]], 32, 32))
+    size = (IMAGE_SIZE, IMAGE_SIZE)
+    model, channels = build_model(config["model"], NUM_CLASSES, (CHANNELS[config["dataset"]],) + size)
     model.to(device)
-    _check_input(model, config["model"], (channels, 32, 32), device)
-    data = load_splits(config["dataset"], config["data_dir"], config.get("download", False), channels=channels)
+    _check_input(model, config["model"], (channels,) + size, device)
+    data = load_splits(config["dataset"], config["data_dir"], config["download"], channels=channels)
     optimizer = build_optimizer(config["optimizer"], model.parameters(), config["lr"], config["weight_decay"],
                                 config["momentum"])
     steps_per_epoch = -(-len(data.train) // config["batch_size"])
@@ -61,7 +64,7 @@ def run_training(options):
     trainer = Trainer(model, optimizer, data, out, epochs=config["epochs"], batch_size=config["batch_size"],
                       scheduler=scheduler, scheduler_interval=interval, device=device, config=config,
                       augment=_augmentation(config["dataset"], data) if config["augment"] else None,
-                      progress=config.get("progress", True))
+                      progress=config["progress"])
     if state is not None:
         trainer.load_checkpoint(state)
     _print_header(config, model, data, device, trainer)

@@ -20,7 +20,7 @@ from .. import random as mt_random
 from ..autograd import no_grad
 from ..nn import functional as F
 from ..serialization import load, save
-from ..utils.data.dataloader import DataLoader
+from ..utils.data import DataLoader
 from .metrics import confusion_matrix, write_metrics
 from .plots import plot_confusion_matrix, plot_curves
 
@@ -277,7 +277,7 @@ def read_checkpoint(out_dir):
     if not path.is_file():
         raise CheckpointError(f"no checkpoint to resume: {path} does not exist (train without --resume first)")
     try:
-        state = load(path)
+        state = load(path, map_location="cpu")  # load_state_dict then copies to the model's device
     except Exception as e:  # any failure to parse means the file is damaged or not ours
         raise CheckpointError(f"{path} is corrupt or not a minitorch_cnn checkpoint ({type(e).__name__}: {e}); "
                               f"delete it to start over") from e

@@ -20,6 +20,11 @@ def test_summary_takes_an_input_size(capsys):
     assert "269,722" in capsys.readouterr().out
 
 
+def test_summary_of_an_mlp_feeds_it_flat_vectors(capsys):
+    assert main(["summary", "two_layer_net"]) == 0
+    assert "308,310" in capsys.readouterr().out  # 3072*100 + 100 + 100*10 + 10
+
+
 def test_summary_of_an_unknown_model_lists_the_valid_names(capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(["summary", "resnet7"])
@@ -29,7 +34,7 @@ def test_summary_of_an_unknown_model_lists_the_valid_names(capsys):
 def test_gradcheck_command_prints_a_passing_table(capsys):
     assert main(["gradcheck", "--ops", "conv2d*"]) == 0
     out = capsys.readouterr().out
-    assert out.count("PASS") == 4 and "4/4 ops pass gradcheck" in out
+    assert out.count("PASS") == 5 and "5/5 ops pass gradcheck" in out
 
 
 def test_gradcheck_cases_cover_the_cnn_ops():

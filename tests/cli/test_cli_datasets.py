@@ -1,6 +1,8 @@
 """Data sets read from files in their official formats, written here by the tests (nothing is downloaded)."""
 import gzip
+import io
 import pickle
+import tarfile
 
 import numpy as np
 import pytest
@@ -89,13 +91,14 @@ class _Exploit:
         return (os.system, ("echo pwned",))
 
 
-def test_cifar10_python_batch_cannot_run_code(tmp_path):
+def test_cifar10_python_batch_cannot_run_code(tmp_path, capfd):
     folder = tmp_path / "cifar-10-batches-py"
     folder.mkdir()
     with open(folder / "test_batch", "wb") as f:
         pickle.dump({"data": np.zeros((1, 3072), np.uint8), "labels": [0], "x": _Exploit()}, f)
     with pytest.raises(ds.CorruptFileError, match="refusing to load (posix|nt).system"):
         ds.CIFAR10(tmp_path, train=False)
+    assert "pwned" not in capfd.readouterr().out
 
 
 def test_cifar10_binary_of_wrong_size_is_refused(tmp_path):
@@ -151,3 +154,41 @@ def test_download_checks_the_checksum(tmp_path):
     with pytest.raises(RuntimeError, match="expected MD5 0+, got"):
         ds.download_url(source.as_uri(), tmp_path / "out" / "other.gz", "0" * 32)
     assert not list((tmp_path / "out").glob("other*"))
+
+
+def _tar_gz(path, members):
+    """A .tar.gz holding ``members``: (name, bytes) for files, (name, None) for a symlink to /etc/passwd."""
+    with tarfile.open(path, "w:gz") as tar:
+        for name, payload in members:
+            info = tarfile.TarInfo(name)
+            if payload is None:
+                info.type, info.linkname = tarfile.SYMTYPE, "/etc/passwd"
+            else:
+                info.size = len(payload)
+            tar.addfile(info, io.BytesIO(payload or b""))
+
+
+def test_cifar10_download_verifies_and_extracts_only_safe_files(tmp_path, cifar_dir, monkeypatch):
+    batch = (cifar_dir / "cifar-10-batches-bin" / "test_batch.bin").read_bytes()
+    archive = tmp_path / "official.tar.gz"
+    _tar_gz(archive, [("cifar-10-batches-bin/test_batch.bin", batch), ("../escape.txt", b"x"), ("link", None)])
+    monkeypatch.setattr(ds.CIFAR10, "url", archive.as_uri())
+    monkeypatch.setattr(ds.CIFAR10, "tgz_md5", ds.md5sum(archive))
+    root = tmp_path / "root"
+    data = ds.CIFAR10(root, train=False, download=True)
+    assert len(data) == 12
+    assert not (tmp_path / "escape.txt").exists() and not (root / "link").exists()
+    monkeypatch.setattr(ds.CIFAR10, "tgz_md5", "0" * 32)
+    with pytest.raises(ds.DownloadError, match="expected MD5"):
+        ds.CIFAR10(tmp_path / "other", train=False, download=True)
+
+
+def test_mnist_download_falls_back_to_the_next_mirror(tmp_path, mnist_dir, monkeypatch, capsys):
+    raw = mnist_dir / "MNIST" / "raw"
+    for name in ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"):  # make every official file a .gz
+        (raw / f"{name}.gz").write_bytes(gzip.compress((raw / name).read_bytes()))
+    resources = [(name, ds.md5sum(raw / name)) for name in sorted(p.name for p in raw.glob("*.gz"))]
+    monkeypatch.setattr(ds.MNIST, "resources", resources)
+    monkeypatch.setattr(ds.MNIST, "mirrors", [(tmp_path / "offline").as_uri() + "/", raw.as_uri() + "/"])
+    data = ds.MNIST(tmp_path / "root", train=False, download=True)
+    assert len(data) == 40 and "failed to download" in capsys.readouterr().out

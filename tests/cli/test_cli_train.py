@@ -114,6 +114,13 @@ def test_missing_data_files_are_named(tmp_path, capsys):
     assert "train-images-idx3-ubyte" in error and "--download" in error
 
 
+def test_corrupt_data_file_is_a_one_line_error(tmp_path, cifar_dir, capsys):
+    batch = cifar_dir / "cifar-10-batches-bin" / "data_batch_3.bin"
+    batch.write_bytes(batch.read_bytes()[:-7])
+    assert train(tmp_path / "run", "--dataset", "cifar10", "--data-dir", cifar_dir) == 1
+    assert "data_batch_3.bin is not a CIFAR-10 binary batch" in capsys.readouterr().err
+
+
 def test_corrupt_or_missing_checkpoint_is_refused(tmp_path, capsys):
     assert train(tmp_path / "none", "--resume") == 1
     assert "no checkpoint to resume" in capsys.readouterr().err

@@ -1,28 +1,40 @@
-"""The hand-written CUDA kernels against plain NumPy / PyTorch-CPU references (GPU only).
+"""The hand-written CUDA kernels against plain NumPy / PyTorch-CPU references.
 
-float64 must agree to 1e-10; float32 to 1e-5 relative (different summation order).
+Each test runs on the GPU ("cuda", where CuPy sees one) and on the CPU through
+``cuda_emulator`` ("emulated": the same kernel source compiled with g++), so the kernels'
+index math is checked on machines without a GPU too.
+float64 must agree to 1e-10; float32 to 1e-5 (different summation order).
 """
 import numpy as np
 import pytest
 
 from minitorch_cnn import backend
 from conftest import requires_cuda, requires_torch
+from cuda_emulator import CXX, emulated_cupy, emulated_kernels
 
-pytestmark = [pytest.mark.cuda, requires_cuda]
 TOLERANCE = {np.float64: dict(rtol=1e-10, atol=1e-10), np.float32: dict(rtol=1e-5, atol=1e-5)}
 DTYPES = [np.float64, np.float32]
+requires_gxx = pytest.mark.skipif(CXX is None, reason="the CPU emulation of the kernels needs g++")
+
+
+@pytest.fixture(scope="module", params=[pytest.param("cuda", marks=[pytest.mark.cuda, requires_cuda]),
+                                        pytest.param("emulated", marks=[pytest.mark.slow, requires_gxx])])
+def array_module_and_kernels(request):
+    if request.param == "cuda":
+        from minitorch_cnn.cuda import kernels
+
+        return backend.cupy_module(), kernels
+    return emulated_cupy(), emulated_kernels()
 
 
 @pytest.fixture
-def cp():
-    return backend.cupy_module()
+def cp(array_module_and_kernels):
+    return array_module_and_kernels[0]
 
 
 @pytest.fixture
-def K():
-    from minitorch_cnn.cuda import kernels
-
-    return kernels
+def K(array_module_and_kernels):
+    return array_module_and_kernels[1]
 
 
 def close(gpu, ref, dtype):
@@ -54,11 +66,9 @@ def col2im_ref(cols, shape, k, s, p, d):
 CONV_CASES = [(3, 1, 1, 1), (3, 2, 1, 1), (1, 1, 0, 1), (3, 1, 2, 2), (2, 2, 0, 1), (5, 3, 2, 1)]
 
 
-def to_layout(cols):
+def to_layout(cols, K):
     """(N, C, KH, KW, OH, OW) -> the cols layout of ops.im2col and the kernels."""
-    from minitorch_cnn.cuda.kernels.im2col import COLS_AXES
-
-    return cols.transpose(COLS_AXES)
+    return cols.transpose(K.COLS_AXES)
 
 
 def geometry(k, s, p, d):
@@ -74,8 +84,8 @@ def test_im2col_matches_reference(cp, K, dtype, k, s, p, d):
     x = np.random.randn(2, 3, 7, 6).astype(dtype)
     ref = im2col_ref(x, k, s, p, d)
     args = geometry(k, s, p, d) + (ref.shape[-2:],)
-    close(K.im2col(cp.asarray(x), *args), to_layout(ref), dtype)
-    close(generic.im2col(cp.asarray(x), *args), to_layout(ref), dtype)  # the generic xp code on CuPy
+    close(K.im2col(cp.asarray(x), *args), to_layout(ref, K), dtype)
+    close(generic.im2col(cp.asarray(x), *args), to_layout(ref, K), dtype)  # the generic xp code on CuPy
     padded = K.im2col(cp.asarray(x), *args, pad_value=-np.inf)  # max pooling pads with -inf
     assert bool((padded == -np.inf).any()) == (p > 0)
 
@@ -88,11 +98,11 @@ def test_col2im_is_the_adjoint_of_im2col(cp, K, dtype, k, s, p, d):
     from minitorch_cnn.ops import im2col as generic
 
     ref = col2im_ref(cols, shape, k, s, p, d)
-    laid_out = cp.asarray(np.ascontiguousarray(to_layout(cols)))
+    laid_out = cp.asarray(np.ascontiguousarray(to_layout(cols, K)))
     close(K.col2im(laid_out, shape, *geometry(k, s, p, d)), ref, dtype)
     close(generic.col2im(laid_out, shape, *geometry(k, s, p, d)), ref, dtype)
     # a non-contiguous cols (here canonical memory order seen through the layout) works too
-    close(K.col2im(to_layout(cp.asarray(cols)), shape, *geometry(k, s, p, d)), ref, dtype)
+    close(K.col2im(to_layout(cp.asarray(cols), K), shape, *geometry(k, s, p, d)), ref, dtype)
 
 
 def test_col2im_is_deterministic(cp, K):
@@ -299,7 +309,11 @@ def test_adam_step_matches_torch(cp, K, dtype, adamw, weight_decay, maximize):
         close(p, pt.detach().numpy(), dtype)
 
 
-def test_every_kernel_is_reachable_through_the_dispatch(cp, K):
-    for name in K.KERNELS:
-        assert backend.kernel(name, cp) is K.KERNELS[name]
+@pytest.mark.cuda
+@requires_cuda
+def test_every_kernel_is_reachable_through_the_dispatch():
+    from minitorch_cnn.cuda import kernels
+
+    for name in kernels.KERNELS:
+        assert backend.kernel(name, backend.cupy_module()) is kernels.KERNELS[name]
     assert backend.kernel("im2col", np) is None

@@ -1,6 +1,7 @@
 """float64 finite-difference proof of every building block of the zoo, at tiny widths: the gradient with
 respect to the input and to every parameter (batch norm in training mode, so through batch statistics)."""
 import pytest
+from zoo_helpers import projection
 
 import minitorch_cnn as mt
 from minitorch_cnn import models
@@ -8,15 +9,11 @@ from minitorch_cnn import nn
 from minitorch_cnn.models.densenet import _DenseBlock, _DenseLayer, _Transition
 
 
-def downsample(in_planes, out_planes, stride):
-    return nn.Sequential(models.resnet.conv1x1(in_planes, out_planes, stride), nn.BatchNorm2d(out_planes))
-
-
 BLOCKS = {
     "basic_block": (lambda: models.BasicBlock(3, 3), (2, 3, 4, 4)),
-    "basic_block_downsample": (lambda: models.BasicBlock(2, 4, stride=2, downsample=downsample(2, 4, 2)),
+    "basic_block_downsample": (lambda: models.BasicBlock(2, 4, stride=2, downsample=projection(2, 4, 2)),
                                (2, 2, 5, 5)),
-    "bottleneck_groups": (lambda: models.Bottleneck(8, 2, stride=2, downsample=downsample(8, 8, 2), groups=2,
+    "bottleneck_groups": (lambda: models.Bottleneck(8, 2, stride=2, downsample=projection(8, 8, 2), groups=2,
                                                     base_width=64), (2, 8, 4, 4)),
     "cifar_option_a_block": (lambda: models.BasicBlock(2, 4, stride=2, downsample=models.PadShortcut(2, 4, 2)),
                              (2, 2, 4, 4)),

@@ -4,7 +4,7 @@ DenseNet's old key names are renamed, and GoogLeNet follows torchvision's rules 
 import numpy as np
 import pytest
 from conftest import requires_torch
-from zoo_helpers import fast_init, torchvision_or_none
+from zoo_helpers import fast_init, projection, torchvision_or_none
 
 import minitorch_cnn as mt
 from minitorch_cnn import models
@@ -52,16 +52,11 @@ def torch_blocks():
             return self.conv2(self.relu2(self.norm2(self.conv1(self.relu1(self.norm1(x))))))
 
     return {
-        "basic_block": (BasicBlock(3, 4, 2), lambda: models.BasicBlock(
-            3, 4, 2, nn_sequential_downsample(3, 4, 2)), (2, 3, 6, 6)),
+        "basic_block": (BasicBlock(3, 4, 2), lambda: models.BasicBlock(3, 4, 2, projection(3, 4, 2)), (2, 3, 6, 6)),
         "bottleneck_groups": (Bottleneck(16, 8, 16, 4), lambda: models.Bottleneck(16, 4, groups=4, base_width=32),
                               (2, 16, 5, 5)),
         "dense_layer": (DenseLayer(5, 3, 2), lambda: _DenseLayer(5, 3, 2, 0.0), (2, 5, 4, 4)),
     }
-
-
-def nn_sequential_downsample(inplanes, planes, stride):
-    return mt.nn.Sequential(models.resnet.conv1x1(inplanes, planes, stride), mt.nn.BatchNorm2d(planes))
 
 
 def randomise_batch_norm(torch_module):

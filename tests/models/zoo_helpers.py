@@ -49,6 +49,11 @@ def torchvision_or_none():
     return torchvision
 
 
+def projection(in_planes, out_planes, stride):
+    """ResNet's projection shortcut (``downsample``): conv1x1(stride) -> BatchNorm."""
+    return mt.nn.Sequential(mt.models.resnet.conv1x1(in_planes, out_planes, stride), mt.nn.BatchNorm2d(out_planes))
+
+
 def param_count(model):
     return sum(p.numel() for p in model.parameters())
 

@@ -202,3 +202,11 @@ def test_random_integer_array_indexing_with_repeats(shape, data):
     x = data.draw(arrays(shape))
     idx = np.array(data.draw(st.lists(st.integers(-shape[0], shape[0] - 1), min_size=1, max_size=5)))
     check_op(lambda t: t[mt.tensor(idx)], [x], lambda a: a[idx], lambda t: t[torch.tensor(idx)])
+
+
+def test_cat_and_stack_promote_ints_to_the_float_dtype():
+    assert mt.cat([mt.ones(2), mt.tensor([1, 2])]).dtype == mt.float32
+    assert mt.stack([mt.tensor([1, 2]), mt.tensor([True, False])]).dtype == mt.int64
+    x = mt.ones(2, requires_grad=True)
+    mt.cat([x, mt.tensor([1, 2])]).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [1, 1])

@@ -10,7 +10,7 @@ reference and the fallback.
 This package imports cupy: import it only when CuPy is present.
 """
 from .activation import bias_relu, relu_backward
-from .im2col import col2im, im2col
+from .im2col import COLS_AXES, col2im, im2col
 from .loss import cross_entropy_backward, cross_entropy_forward
 from .norm import batch_norm_backward, batch_norm_eval_forward, batch_norm_train_forward
 from .optim import adam_step, sgd_step
