@@ -68,9 +68,13 @@ class Function:
         out = Tensor._from_op(out_data, self)
         if self.saved_tensors:
             # remember the version of each tensor whose array backward will read (counters, not tensors)
-            saved_ids = set(map(id, self.saved_tensors))
-            self._saved_versions = [(t._version, t._version[0], t.data.shape) for t in (*tensors, out)
-                                    if id(t.data) in saved_ids]
+            versions = []
+            for t in (*tensors, out):
+                for array in self.saved_tensors:
+                    if t.data is array:
+                        versions.append((t._version, t._version[0], t.data.shape))
+                        break
+            self._saved_versions = versions
         return out
 
     def _check_versions(self):

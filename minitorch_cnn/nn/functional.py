@@ -171,7 +171,7 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     x, squeeze = _batched("max_pool2d", input, "(unbatched) or 4D (batched)")
     kernel, stride, padding, dilation = _pool_args("max_pool2d", kernel_size, stride, padding, dilation)
     out_size, pads = _pool_geometry("max_pool2d", x, kernel, stride, padding, dilation, ceil_mode)
-    fn = pool.MaxPool2d(kernel, stride, pads, dilation, out_size)
+    fn = pool.MaxPool2d(kernel, stride, pads, dilation, out_size, return_indices)
     out = _unbatch(fn(x), squeeze)
     if not return_indices:
         return out

@@ -47,13 +47,12 @@ class Conv2d(Function):
         if b is not None:
             out += b.reshape(-1, 1, 1, 1)
         self.x_shape, self.w_shape = x.shape, w.shape
-        self.save_for_backward(w)
-        self.cols = cols  # a derived buffer, not an input: no version check needed
+        self.save_for_backward(w, cols)  # (saved buffers are freed once backward has run)
         return xp.ascontiguousarray(out.transpose(1, 0, 2, 3))
 
     def backward(self, grad):
         xp = get_array_module(grad)
-        (w,) = self.saved_tensors
+        w, cols = self.saved_tensors
         g = self.groups
         c_out, _, kh, kw = self.w_shape
         dy = xp.ascontiguousarray(grad.transpose(1, 0, 2, 3)).reshape(g, c_out // g, -1)  # (G, C_out/G, M)
@@ -67,10 +66,10 @@ class Conv2d(Function):
             # dW = dY cols^T. The inner dimension M is long and the result small; OpenBLAS
             # parallelises over the result's rows, so we let the longer of C_out/G and K
             # be the rows: (cols dY^T)^T when K is longer (measured 2-4x faster).
-            if self.cols.shape[1] > dy.shape[1]:
-                dw = grouped_matmul(self.cols, dy.swapaxes(1, 2)).swapaxes(1, 2)
+            if cols.shape[1] > dy.shape[1]:
+                dw = grouped_matmul(cols, dy.swapaxes(1, 2)).swapaxes(1, 2)
             else:
-                dw = grouped_matmul(dy, self.cols.swapaxes(1, 2))
+                dw = grouped_matmul(dy, cols.swapaxes(1, 2))
             dw = xp.ascontiguousarray(dw).reshape(self.w_shape)
         if self.needs_input_grad[2]:
             # db = sum of dY over batch and pixels

@@ -49,9 +49,7 @@ class BatchNorm(Function):
         invstd = (1.0 / get_array_module(x).sqrt(var + self.eps)).astype(x.dtype, copy=False)
         x_hat = centered
         x_hat *= invstd.reshape(shape)
-        self.x_hat, self.invstd = x_hat, invstd
-        if weight is not None:
-            self.save_for_backward(weight)
+        self.save_for_backward(x_hat, invstd, weight)  # (saved buffers are freed once backward has run)
         out = x_hat * weight.reshape(shape) if weight is not None else x_hat.copy()
         if bias is not None:
             out += bias.reshape(shape)
@@ -59,8 +57,8 @@ class BatchNorm(Function):
 
     def backward(self, grad):
         shape = _channel_shape(grad)
-        x_hat, invstd = self.x_hat, self.invstd
-        g_hat_scale = invstd * self.saved_tensors[0] if self.saved_tensors else invstd  # weight / std
+        x_hat, invstd, weight = self.saved_tensors
+        g_hat_scale = invstd if weight is None else invstd * weight  # d out / d x_hat, divided by std
         sum_g = _sum_but_channels(grad)  # = db
         needs_sum_g_xhat = self.needs_input_grad[1] or (self.needs_input_grad[0] and self.training)
         sum_g_xhat = _sum_but_channels(grad * x_hat) if needs_sum_g_xhat else None  # = dW
@@ -102,13 +100,13 @@ class LocalResponseNorm(Function):
         return out
 
     def forward(self, x):
-        self.save_for_backward(x)
-        self.scale = self.k + self.alpha / self.size * self._window_sum(x * x, self.size // 2, (self.size - 1) // 2)
-        return x * self.scale ** -self.beta
+        scale = self.k + self.alpha / self.size * self._window_sum(x * x, self.size // 2, (self.size - 1) // 2)
+        self.save_for_backward(x, scale)
+        return x * scale ** -self.beta
 
     def backward(self, grad):
         # dX = dY * s^-beta - 2 alpha beta / size * x * windowsum^T(dY * x * s^(-beta-1))
-        (x,), s = self.saved_tensors, self.scale
+        x, s = self.saved_tensors
         inner = grad * x * s ** (-self.beta - 1)
         # the adjoint of a window sum is the window sum with the window mirrored
         back = self._window_sum(inner, (self.size - 1) // 2, self.size // 2)

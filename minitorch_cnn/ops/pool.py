@@ -28,13 +28,13 @@ class MaxPool2d(Function):
     """out[n, c, oh, ow] = max over the window; padding reads as -inf.
 
     ``padding`` is ((top, bottom), (left, right)) where bottom/right include the
-    extra rows ``ceil_mode`` needs. ``self.indices`` holds PyTorch's flat
-    ``h * W + w`` position of each maximum in the unpadded input.
+    extra rows ``ceil_mode`` needs. With ``return_indices``, ``self.indices`` holds
+    PyTorch's flat ``h * W + w`` position of each maximum in the unpadded input.
     """
 
-    def __init__(self, kernel_size, stride, padding, dilation, out_size):
+    def __init__(self, kernel_size, stride, padding, dilation, out_size, return_indices=False):
         self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
-        self.dilation, self.out_size = dilation, out_size
+        self.dilation, self.out_size, self.return_indices = dilation, out_size, return_indices
 
     def forward(self, x):
         xp = get_array_module(x)
@@ -44,9 +44,20 @@ class MaxPool2d(Function):
         out = views[0].copy()
         for v in views[1:]:
             xp.maximum(out, v, out=out)
-        self.offset = self._argmax(xp, views, out)
+        # where each max came from: found now for return_indices, else only if backward runs
+        self._offset = self._argmax(xp, views, out) if self.return_indices else None
+        self.save_for_backward(x, padded, out)  # (saved buffers are freed once backward has run)
         self.x_shape = x.shape
         return out
+
+    @property
+    def offset(self):
+        """Kernel offset i*kw + j of each maximum, (N, C, OH, OW) int16."""
+        if self._offset is None:
+            _, padded, out = self.saved_tensors
+            views = [padded[index] for _, _, index in self._windows()]
+            self._offset = self._argmax(get_array_module(out), views, out)
+        return self._offset
 
     def _windows(self):
         return window_slices(self.kernel_size, self.stride, self.dilation, self.out_size)
@@ -96,14 +107,15 @@ class MaxPool2d(Function):
     def backward(self, grad):
         # dX[argmax window position] += dY, one strided add per kernel offset
         xp = get_array_module(grad)
+        offset = self.offset
         dx = _padded_zeros(xp, self.x_shape, self.padding, grad.dtype)
         # windows that do not overlap reach each pixel at most once: a plain write replaces the add
         overlap = any(s < d * (k - 1) + 1 for k, s, d in zip(self.kernel_size, self.stride, self.dilation))
         for k, (_, _, index) in enumerate(self._windows()):
             if overlap:
-                dx[index] += grad * (self.offset == k)
+                dx[index] += grad * (offset == k)
             else:
-                xp.multiply(grad, self.offset == k, out=dx[index])
+                xp.multiply(grad, offset == k, out=dx[index])
         return _crop(dx, self.x_shape, self.padding)
 
 

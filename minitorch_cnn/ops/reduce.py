@@ -4,13 +4,11 @@ from ..backend import get_array_module
 
 
 class _Reduction(Function):
-    """A reduction over ``dims``; backward gets dY back to the input's rank with ``self.expand(g)``."""
+    """A reduction over ``dims`` of an input of shape ``self.shape`` (set by forward);
+    backward gets dY back to the input's rank with ``self.expand(g)``."""
 
     def __init__(self, dims, keepdim=False):
         self.dims, self.keepdim = dims, keepdim
-
-    def remember_shape(self, x):
-        self.shape = x.shape
 
     def expand(self, g):
         """dY with the reduced axes put back as size 1, so it broadcasts against the input."""
@@ -19,7 +17,7 @@ class _Reduction(Function):
 
 class Sum(_Reduction):
     def forward(self, x):
-        self.remember_shape(x)
+        self.shape = x.shape
         return x.sum(axis=self.dims, keepdims=self.keepdim)
 
     def backward(self, g):
@@ -29,7 +27,7 @@ class Sum(_Reduction):
 
 class Mean(_Reduction):
     def forward(self, x):
-        self.remember_shape(x)
+        self.shape = x.shape
         self.count = 1
         for d in self.dims:
             self.count *= x.shape[d]
@@ -48,7 +46,7 @@ class Var(_Reduction):
         self.correction = correction
 
     def forward(self, x):
-        self.remember_shape(x)
+        self.shape = x.shape
         count = 1
         for d in self.dims:
             count *= x.shape[d]
@@ -70,7 +68,7 @@ class Amax(_Reduction):
     minimum = False
 
     def forward(self, x):
-        self.remember_shape(x)
+        self.shape = x.shape
         out = x.min(axis=self.dims, keepdims=True) if self.minimum else x.max(axis=self.dims, keepdims=True)
         mask = x == out
         self.save_for_backward(mask)
@@ -118,7 +116,7 @@ class MinAlongDim(MaxAlongDim):
 
 class LogSumExp(_Reduction):
     def forward(self, x):
-        self.remember_shape(x)
+        self.shape = x.shape
         xp = get_array_module(x)
         m = x.max(axis=self.dims, keepdims=True)
         m = xp.where(xp.isfinite(m), m, 0)

@@ -216,3 +216,14 @@ def test_max_pool_ties_and_nan_pick_the_same_index_as_torch():
         ref, ref_idx = TF.max_pool2d(torch.tensor(x), return_indices=True, **kw)
         np.testing.assert_array_equal(out.numpy(), ref.numpy())
         np.testing.assert_array_equal(idx.numpy(), ref_idx.numpy())
+
+
+def test_max_pool_indices_without_grad_and_backward_frees_buffers():
+    x = mt.randn(1, 2, 4, 4)
+    with mt.no_grad():
+        _, idx = F.max_pool2d(x, 2, return_indices=True)
+    assert idx.shape == (1, 2, 2, 2)
+    x.requires_grad_()
+    out = F.max_pool2d(x, 2)
+    out.sum().backward()
+    assert out.grad_fn.saved_tensors == ()  # the padded input is not kept alive by a finished graph
