@@ -22,20 +22,7 @@ from .tensor import Size, Tensor
 __version__ = "0.1.0"
 
 
-def _optional_submodules():
-    """Later layers (nn, optim, data, models, cuda) import lazily so the core stays importable alone."""
-    import importlib
-
-    for name in ("cuda", "nn", "optim", "utils", "models", "serialization", "backends"):
-        try:
-            importlib.import_module(f"{__name__}.{name}")
-        except ModuleNotFoundError as e:
-            if e.name != f"{__name__}.{name}":
-                raise
-
-
-_optional_submodules()
-try:
-    from .serialization import load, save  # noqa: F401
-except ImportError:
-    pass
+# The layers above the engine: nn, optim, data, checkpoints, the model zoo, CUDA.
+from . import backends, cuda, models, nn, optim, utils  # noqa: E402
+from .serialization import load, save  # noqa: E402
+from .utils.data import transforms  # noqa: E402

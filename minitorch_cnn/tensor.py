@@ -411,6 +411,22 @@ class Tensor:
 
     __hash__ = object.__hash__
 
+    def __deepcopy__(self, memo):
+        """``copy.deepcopy``: a new leaf with copied data (and gradient), as PyTorch does."""
+        if self.grad_fn is not None:
+            raise RuntimeError(
+                "Only Tensors created explicitly by the user (graph leaves) support the deepcopy protocol at the "
+                "moment. If you were attempting to deepcopy a module, this may be because of a torch.nn.utils."
+                "weight_norm usage, see https://github.com/pytorch/pytorch/pull/103001"
+            )
+        if id(self) not in memo:
+            new = type(self)._from_op(self.data.copy(), None)
+            new._requires_grad = self._requires_grad
+            if self.grad is not None:
+                new.grad = self.grad.__deepcopy__(memo)
+            memo[id(self)] = new
+        return memo[id(self)]
+
     def __reduce_ex__(self, protocol):
         raise TypeError("minitorch_cnn tensors are not pickled; use mt.save, which writes a safe format")
 

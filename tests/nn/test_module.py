@@ -311,3 +311,17 @@ def test_random_stacks_have_torchs_keys_shapes_and_repr(kinds, width):
     assert [(k, tuple(v.shape)) for k, v in ours.state_dict().items()] == \
         [(k, tuple(v.shape)) for k, v in theirs.state_dict().items()]
     copy_to_torch(ours, theirs)  # torch loads our state_dict strictly
+
+
+def test_deepcopy_of_a_model_copies_parameters_and_buffers():
+    import copy
+
+    model = mt.nn.Sequential(mt.nn.Conv2d(1, 2, 3), mt.nn.BatchNorm2d(2))
+    clone = copy.deepcopy(model)
+    assert isinstance(clone[0].weight, mt.nn.Parameter) and clone[0].weight is not model[0].weight
+    np.testing.assert_array_equal(clone[0].weight.detach().numpy(), model[0].weight.detach().numpy())
+    with mt.no_grad():
+        clone[1].running_mean.add_(1.0)
+    assert float(model[1].running_mean.sum()) == 0.0
+    with pytest.raises(RuntimeError, match="graph leaves"):
+        copy.deepcopy(model[0].weight * 2)
