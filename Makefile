@@ -27,6 +27,7 @@ test: $(VENV)/.installed-test
 bench: $(VENV)/.installed-test
 	$(PY) benchmarks/ops.py
 	$(PY) benchmarks/overhead.py
+	$(PY) benchmarks/models.py
 
 gpu-check:
 	bash benchmarks/gpu_check.sh
