@@ -1,10 +1,7 @@
 """Activations and (log-)softmax."""
-import math
-
-import numpy as np
-
 from ..autograd.function import Function
-from ..backend import get_array_module, to_device
+from ..backend import get_array_module
+from .special import erf
 
 
 class ReLU(Function):
@@ -144,7 +141,7 @@ class GELU(Function):
         if self.approximate == "tanh":
             self.t = xp.tanh(0.7978845608028654 * (x + 0.044715 * x**3))
             return 0.5 * x * (1 + self.t)
-        return (0.5 * x * (1 + _erf(xp, x * 0.7071067811865476))).astype(x.dtype, copy=False)
+        return (0.5 * x * (1 + erf(x * 0.7071067811865476))).astype(x.dtype, copy=False)
 
     def backward(self, g):
         (x,) = self.saved_tensors
@@ -154,20 +151,9 @@ class GELU(Function):
             t = self.t
             return g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * 0.7978845608028654 * (1 + 3 * 0.044715 * x * x))
         # dX = dY * (Phi(x) + x * phi(x))
-        cdf = 0.5 * (1 + _erf(xp, x * 0.7071067811865476))
+        cdf = 0.5 * (1 + erf(x * 0.7071067811865476))
         pdf = xp.exp(-0.5 * x * x) * 0.3989422804014327
         return (g * (cdf + x * pdf)).astype(g.dtype, copy=False)
-
-
-def _erf(xp, x):
-    """erf elementwise (scipy's when installed, else math.erf); CuPy arrays take a round trip to the host."""
-    try:
-        from scipy.special import erf
-    except ImportError:
-        erf = np.vectorize(math.erf, otypes=[np.float64])
-    if xp is np:
-        return erf(x)
-    return xp.asarray(erf(to_device(x, "cpu")))
 
 
 class SiLU(Function):

@@ -9,7 +9,7 @@ from .trainer import TrainingError
 OPTIMIZERS = {"sgd": optim.SGD, "adam": optim.Adam, "adamw": optim.AdamW, "rmsprop": optim.RMSprop,
               "lion": optim.Lion}
 # Learning rates that suit each optimizer when --lr is not given (Lion wants a 3-10x smaller one than Adam).
-DEFAULT_LR = {"sgd": 0.05, "adam": 1e-3, "adamw": 1e-3, "rmsprop": 1e-3, "lion": 1e-4}
+DEFAULT_LR = {"sgd": 0.05, "adam": 2e-3, "adamw": 2e-3, "rmsprop": 1e-3, "lion": 2e-4}
 SCHEDULERS = ("none", "step", "multistep", "exponential", "cosine", "onecycle")
 
 

@@ -13,7 +13,7 @@ from .trainer import CHECKPOINT, Trainer, TrainingError, read_checkpoint
 
 # The command's defaults: LeNet-5 on the digits reaches >= 97% test accuracy in well under two minutes.
 DEFAULTS = {"model": "lenet5", "dataset": "digits", "data_dir": "data", "download": False, "epochs": 20,
-            "batch_size": 32, "optimizer": "adam", "lr": None, "momentum": 0.9, "weight_decay": None,
+            "batch_size": 64, "optimizer": "adam", "lr": None, "momentum": 0.9, "weight_decay": None,
             "scheduler": "none", "augment": True, "device": "auto", "seed": 0, "out": None, "resume": False,
             "progress": True}
 # Options that may change when a run is resumed; all the others come from the checkpoint.
