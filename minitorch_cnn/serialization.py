@@ -7,10 +7,11 @@ minitorch_cnn's own format is a zip archive (uncompressed, so it is fast to writ
 
 ``save`` writes a temporary file in the target's folder, flushes and fsyncs it, then renames it over
 the target (``os.replace`` is atomic): a crash mid-save leaves the previous checkpoint intact.
-``load`` never executes anything from the file. It also reads PyTorch's zip checkpoints (``.pth``,
-``torch.save``'s default format) through ``torch_pickle``'s restricted unpickler, without torch.
+``load`` never executes anything from the file. It also reads PyTorch's checkpoints (``.pth``: the zip
+format and the legacy pre-1.6 one) through ``torch_pickle``'s restricted unpickler, without torch.
 """
 import collections
+import contextlib
 import json
 import os
 import secrets
@@ -20,7 +21,7 @@ import numpy as np
 
 from . import backend, dtypes
 from .tensor import Tensor
-from .torch_pickle import TORCH_PICKLE, read_torch_zip
+from .torch_pickle import TORCH_PICKLE, is_torch_legacy, read_torch_legacy, read_torch_zip
 
 FORMAT = "minitorch_cnn.checkpoint"
 VERSION = 1
@@ -121,7 +122,7 @@ def _atomic_write(path, write):
 
 # ------------------------------------------------------------------------------------------ load
 def load(f, map_location=None, weights_only=True):
-    """Load what ``save`` wrote, or a PyTorch zip checkpoint; tensors come back as minitorch tensors.
+    """Load what ``save`` wrote, or a PyTorch checkpoint; tensors come back as minitorch tensors.
 
     Args:
         f: a path or a binary file object.
@@ -132,11 +133,11 @@ def load(f, map_location=None, weights_only=True):
     name = os.fspath(f) if isinstance(f, (str, os.PathLike)) else repr(f)
     if weights_only is False:
         raise ValueError("mt.load never unpickles arbitrary objects; weights_only=False is not supported")
+    start = None if isinstance(f, (str, os.PathLike)) else f.tell()
     try:
         zf = zipfile.ZipFile(f)
     except zipfile.BadZipFile as e:
-        raise RuntimeError(f"mt.load: '{name}' is not a minitorch_cnn checkpoint nor a PyTorch zip checkpoint "
-                           f"(it may be truncated or corrupted, or be PyTorch's legacy non-zip format): {e}") from None
+        return _load_torch_legacy(f, start, name, map_location, e)
     with zf:
         members = zf.namelist()
         if _MANIFEST in members:
@@ -148,6 +149,16 @@ def load(f, map_location=None, weights_only=True):
                                   lambda array, saved: _to_device(array, saved, map_location, name))
     raise RuntimeError(f"mt.load: '{name}' is a zip file but neither a minitorch_cnn checkpoint (no {_MANIFEST}) "
                        f"nor a PyTorch checkpoint (no <archive>/{TORCH_PICKLE})")
+
+
+def _load_torch_legacy(f, start, name, map_location, zip_error):
+    """A PyTorch legacy (pre-1.6, non-zip) checkpoint from a path or from a file object at ``start``."""
+    with open(f, "rb") if start is None else contextlib.nullcontext(f) as fh:
+        fh.seek(start or 0)
+        if not is_torch_legacy(fh):
+            raise RuntimeError(f"mt.load: '{name}' is not a minitorch_cnn checkpoint nor a PyTorch checkpoint "
+                               f"(zip or legacy); it may be truncated or corrupted ({zip_error})")
+        return read_torch_legacy(fh, name, lambda array, saved: _to_device(array, saved, map_location, name))
 
 
 def _read(zf, member, name):

@@ -14,7 +14,8 @@ import numpy as np
 
 from .. import functions as T
 from ..autograd.grad_mode import no_grad
-from ..backend import get_array_module
+from ..backend import get_array_module, kernel
+from ..cuda import is_current_stream_capturing
 from ..ops import activation, conv, dropout as dropout_ops, loss as loss_ops, norm, padding as padding_ops, pool
 from ..ops.im2col import pair, pool_out_size
 from ..ops.interpolate import Separable2d, linear_matrix, nearest_matrix
@@ -179,14 +180,15 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     return out, _unbatch(indices, squeeze)
 
 
-def _avg_divisor(size, out, kernel, stride, padding, count_include_pad):
+def _avg_divisor(xp, size, out, kernel, stride, padding, count_include_pad):
     """PyTorch's per-window divisor along one axis: the window clipped to the padded
-    input (count_include_pad) or to the input itself."""
-    start = np.arange(out) * stride - padding
-    end = np.minimum(start + kernel, size + padding)
+    input (count_include_pad) or to the input itself. Built with ``xp`` on the input's
+    device (no host-to-GPU copy, so a CUDA graph can hold it)."""
+    start = xp.arange(out) * stride - padding
+    end = xp.minimum(start + kernel, size + padding)
     if count_include_pad:
         return end - start
-    return np.minimum(end, size) - np.maximum(start, 0)
+    return xp.minimum(end, size) - xp.maximum(start, 0)
 
 
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
@@ -200,10 +202,10 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
             raise RuntimeError("avg_pool2d: divisor must be not zero")
         divisor = divisor_override
     else:
-        rows, cols = (_avg_divisor(s, o, k, st, p, count_include_pad)
-                      for s, o, k, st, p in zip(x.shape[2:], out_size, kernel, stride, padding))
         xp = get_array_module(x.data)
-        divisor = xp.asarray(np.outer(rows, cols), dtype=x.data.dtype)
+        rows, cols = (_avg_divisor(xp, s, o, k, st, p, count_include_pad)
+                      for s, o, k, st, p in zip(x.shape[2:], out_size, kernel, stride, padding))
+        divisor = xp.outer(rows, cols).astype(x.data.dtype)
     out = pool.AvgPool2d(kernel, stride, pads, out_size, divisor)(x)
     return _unbatch(out, squeeze)
 
@@ -399,7 +401,8 @@ def _check_class_target(op, input, target, weight, ignore_index):
                            f"got weight tensor of shape: {list(weight.shape)}")
     t = target.data
     bad = (t != ignore_index) & ((t < 0) | (t >= c))
-    if bool(bad.any()):
+    # reading `bad` back is a host sync, which a CUDA graph cannot hold: checked in the eager warm-up steps
+    if not is_current_stream_capturing() and bool(bad.any()):
         raise IndexError(f"{op}: Target {int(t[bad].reshape(-1)[0])} is out of bounds (number of classes {c}).")
 
 
@@ -425,6 +428,11 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     reduction = _reduction("cross_entropy", size_average, reduce, reduction)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+    if (weight is None and label_smoothing == 0 and input.ndim == 2 and target.data.dtype == np.int64
+            and input.data.dtype in (np.float32, np.float64)
+            and kernel("cross_entropy_forward", get_array_module(input.data)) is not None):
+        _check_class_target("cross_entropy", input, target, None, ignore_index)
+        return loss_ops.FusedCrossEntropy(target.data, ignore_index, reduction)(input)  # CUDA: one kernel each way
     class_dim = 0 if input.ndim == 1 else 1
     c = input.shape[class_dim]
     logp = T.log_softmax(input, class_dim)

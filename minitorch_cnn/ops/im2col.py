@@ -14,7 +14,7 @@ Padding is given per side: ``((top, bottom), (left, right))``. Symmetric conv
 padding is ((p, p), (q, q)); ``padding='same'`` with an even kernel and pooling's
 ``ceil_mode`` need the asymmetric form.
 """
-from ..backend import get_array_module
+from ..backend import get_array_module, kernel
 
 
 def pair(value):
@@ -76,6 +76,9 @@ def im2col(x, kernel_size, stride, padding, dilation, out_size, pad_value=0.0):
     whole batch's output. (One large GEMM beat one GEMM per image by 2x here.)
     """
     xp = get_array_module(x)
+    fast = kernel("im2col", xp)
+    if fast is not None:
+        return fast(x, kernel_size, stride, padding, dilation, out_size, pad_value)
     padded = pad_image(x.transpose(1, 0, 2, 3), padding, pad_value)  # (C, N, Hp, Wp)
     c, n = padded.shape[:2]
     cols = xp.empty((c,) + tuple(kernel_size) + (n,) + tuple(out_size), dtype=x.dtype)
@@ -91,6 +94,9 @@ def col2im(cols, x_shape, kernel_size, stride, padding, dilation):
     Overlapping windows accumulate: one strided add per kernel offset.
     """
     xp = get_array_module(cols)
+    fast = kernel("col2im", xp)
+    if fast is not None:
+        return fast(cols, x_shape, kernel_size, stride, padding, dilation)
     (top, bottom), (left, right) = padding
     n, c, h, w = x_shape
     padded = xp.zeros((c, n, h + top + bottom, w + left + right), dtype=cols.dtype)

@@ -3,13 +3,14 @@
 Nearest and bilinear interpolation (and adaptive average pooling) are all of
 this form: each output row is a fixed weighted sum of input rows, and the same
 for columns. A is an (out, in) matrix with one (nearest) or two (bilinear)
-non-zeros per row, built once from PyTorch's source-index rules; the backward
-is the transpose, dX = A_h^T dY A_w.
+non-zeros per row, built from PyTorch's source-index rules on the input's device
+(no host-to-GPU copy, so a CUDA graph can hold it); the backward is the
+transpose, dX = A_h^T dY A_w.
 """
 import numpy as np
 
 from ..autograd.function import Function
-from ..backend import device_of, get_array_module, to_device
+from ..backend import get_array_module
 
 
 def _apply(a_h, a_w, x):
@@ -48,11 +49,12 @@ def _scale(in_size, out_size, scale_factor, dtype):
 
 def nearest_matrix(in_size, out_size, scale_factor, like):
     """Row i picks input min(floor(i * scale), in - 1), computed in float32 as PyTorch does."""
+    xp = get_array_module(like)
     scale = _scale(in_size, out_size, scale_factor, np.dtype(np.float32))
-    src = np.minimum(np.floor(np.arange(out_size, dtype=np.float32) * scale).astype(np.int64), in_size - 1)
-    a = np.zeros((out_size, in_size), dtype=like.dtype)
-    a[np.arange(out_size), src] = 1
-    return to_device(a, device_of(like))
+    src = xp.minimum(xp.floor(xp.arange(out_size, dtype=np.float32) * scale).astype(np.int64), in_size - 1)
+    a = xp.zeros((out_size, in_size), dtype=like.dtype)
+    a[xp.arange(out_size), src] = 1
+    return a
 
 
 def linear_matrix(in_size, out_size, scale_factor, align_corners, like):
@@ -61,18 +63,18 @@ def linear_matrix(in_size, out_size, scale_factor, align_corners, like):
     align_corners: src = i * (in - 1) / (out - 1). Otherwise src = (i + 0.5) * scale - 0.5,
     clamped at 0 (half-pixel centres). h0 = floor(src), l = src - h0.
     """
-    dtype = np.dtype(like.dtype)
-    i = np.arange(out_size, dtype=dtype)
+    xp, dtype = get_array_module(like), np.dtype(like.dtype)
+    i = xp.arange(out_size, dtype=dtype)
     if align_corners:
         scale = dtype.type(in_size - 1) / dtype.type(out_size - 1) if out_size > 1 else dtype.type(0)
         src = i * scale
     else:
-        src = np.maximum((i + dtype.type(0.5)) * _scale(in_size, out_size, scale_factor, dtype) - dtype.type(0.5), 0)
+        src = xp.maximum((i + dtype.type(0.5)) * _scale(in_size, out_size, scale_factor, dtype) - dtype.type(0.5), 0)
     h0 = src.astype(np.int64)
-    h1 = np.minimum(h0 + 1, in_size - 1)
+    h1 = xp.minimum(h0 + 1, in_size - 1)
     frac = src - h0
-    a = np.zeros((out_size, in_size), dtype=dtype)
-    rows = np.arange(out_size)
+    a = xp.zeros((out_size, in_size), dtype=dtype)
+    rows = xp.arange(out_size)
     a[rows, h0] += 1 - frac
     a[rows, h1] += frac  # (h1 == h0 only at the last input, where frac == 0)
-    return to_device(a, device_of(like))
+    return a

@@ -4,7 +4,7 @@ The rest (mse, l1, smooth_l1, bce_with_logits, label smoothing) are compositions
 of differentiable tensor functions in ``nn/functional.py``.
 """
 from ..autograd.function import Function
-from ..backend import get_array_module
+from ..backend import get_array_module, kernel
 
 
 class NLLLoss(Function):
@@ -44,6 +44,39 @@ class NLLLoss(Function):
             scale = scale / self.total_weight
         classes = xp.arange(self.shape[1]).reshape((1, -1) + (1,) * (len(self.shape) - 2))
         return (xp.expand_dims(self.safe, 1) == classes) * xp.expand_dims(scale, 1).astype(grad.dtype, copy=False)
+
+
+class FusedCrossEntropy(Function):
+    """cross_entropy of (N, C) logits by the CUDA kernels: loss_n = logsumexp(x_n) - x[n, t_n].
+
+    The fast path for the common case (no class weights, no label smoothing); it exists only
+    where ``kernel("cross_entropy_forward", xp)`` does (CuPy). Everywhere else cross_entropy is
+    log_softmax + NLLLoss. Rows whose target is ``ignore_index`` count zero; 'mean' divides by
+    the number of the others.
+    """
+
+    def __init__(self, target, ignore_index, reduction):
+        self.target, self.ignore_index, self.reduction = target, ignore_index, reduction
+
+    def forward(self, logits):
+        xp = get_array_module(logits)
+        loss, self.lse = kernel("cross_entropy_forward", xp)(logits, self.target, self.ignore_index)
+        self.save_for_backward(logits)
+        if self.reduction == "none":
+            return loss
+        if self.reduction == "sum":
+            return loss.sum()
+        self.count = (self.target != self.ignore_index).sum().astype(loss.dtype)  # stays on the GPU: no sync
+        return loss.sum() / self.count
+
+    def backward(self, grad):
+        # dX[n, c] = dY_n * (softmax(x_n)_c - [c == t_n]), dY_n = dY / count for 'mean'; zero for ignored rows
+        xp = get_array_module(grad)
+        (logits,) = self.saved_tensors
+        if self.reduction == "mean":
+            grad = grad / self.count
+        grad_rows = xp.broadcast_to(grad, self.target.shape)
+        return kernel("cross_entropy_backward", xp)(logits, self.target, self.lse, grad_rows, self.ignore_index)
 
 
 class BinaryCrossEntropy(Function):

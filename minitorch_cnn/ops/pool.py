@@ -9,7 +9,7 @@ Adaptive pooling gives output cell i the input rows
 ``floor(i*H/OH) <= h < ceil((i+1)*H/OH)`` (bins may overlap), as PyTorch does.
 """
 from ..autograd.function import Function
-from ..backend import get_array_module, scatter_add
+from ..backend import get_array_module, kernel, scatter_add
 from .im2col import pad_image, window_slices
 
 
@@ -38,6 +38,11 @@ class MaxPool2d(Function):
 
     def forward(self, x):
         xp = get_array_module(x)
+        self.x_shape = x.shape
+        fast = kernel("max_pool2d_forward", xp)
+        if fast is not None:  # CUDA: the kernel finds the argmax as it goes, as flat indices
+            out, self._indices = fast(x, self.kernel_size, self.stride, self.padding, self.dilation, self.out_size)
+            return out
         padded = pad_image(x, self.padding, -xp.inf)
         views = [padded[index] for _, _, index in self._windows()]
         # the max itself: a chain of elementwise maxima (NaN propagates, as in PyTorch)
@@ -47,7 +52,6 @@ class MaxPool2d(Function):
         # where each max came from: found now for return_indices, else only if backward runs
         self._offset = self._argmax(xp, views, out) if self.return_indices else None
         self.save_for_backward(x, padded, out)  # (saved buffers are freed once backward has run)
-        self.x_shape = x.shape
         return out
 
     @property
@@ -95,6 +99,8 @@ class MaxPool2d(Function):
     @property
     def indices(self):
         """Flat input index h*W + w of each maximum, int64, like PyTorch's return_indices."""
+        if getattr(self, "_indices", None) is not None:
+            return self._indices
         xp = get_array_module(self.offset)
         kw = self.kernel_size[1]
         (sh, sw), (dh, dw), ((top, _), (left, _)) = self.stride, self.dilation, self.padding
@@ -107,6 +113,9 @@ class MaxPool2d(Function):
     def backward(self, grad):
         # dX[argmax window position] += dY, one strided add per kernel offset
         xp = get_array_module(grad)
+        fast = kernel("max_pool2d_backward", xp)
+        if fast is not None and getattr(self, "_indices", None) is not None:
+            return fast(grad, self._indices, self.x_shape, self.kernel_size, self.stride, self.padding, self.dilation)
         offset = self.offset
         dx = _padded_zeros(xp, self.x_shape, self.padding, grad.dtype)
         # windows that do not overlap reach each pixel at most once: a plain write replaces the add
@@ -127,18 +136,24 @@ class AvgPool2d(Function):
         self.out_size, self.divisor = out_size, divisor
 
     def forward(self, x):
+        self.x_shape = x.shape
+        fast = kernel("avg_pool2d_forward", get_array_module(x))
+        if fast is not None:
+            return fast(x, self.kernel_size, self.stride, self.padding, self.out_size, self.divisor)
         padded = pad_image(x, self.padding, 0.0)
         windows = window_slices(self.kernel_size, self.stride, (1, 1), self.out_size)
         _, _, first = next(windows)
         out = padded[first].copy()
         for _, _, index in windows:
             out += padded[index]
-        self.x_shape = x.shape
         return out / self.divisor
 
     def backward(self, grad):
         # dX[window] += dY / divisor for every window that covers the pixel
         xp = get_array_module(grad)
+        fast = kernel("avg_pool2d_backward", xp)
+        if fast is not None:
+            return fast(grad, self.x_shape, self.kernel_size, self.stride, self.padding, self.divisor)
         g = (grad / self.divisor).astype(grad.dtype, copy=False)
         dx = _padded_zeros(xp, self.x_shape, self.padding, grad.dtype)
         for _, _, index in window_slices(self.kernel_size, self.stride, (1, 1), self.out_size):
@@ -146,11 +161,15 @@ class AvgPool2d(Function):
         return _crop(dx, self.x_shape, self.padding)
 
 
+def _bin_edges(i, size, out):
+    """(start, end) of bin i, [floor(i*size/out), ceil((i+1)*size/out)); i an int or an integer array."""
+    return (i * size) // out, -((-(i + 1) * size) // out)
+
+
 def adaptive_bins(size, out):
-    """(start, end) lists: bin i covers [floor(i*size/out), ceil((i+1)*size/out))."""
-    starts = [(i * size) // out for i in range(out)]
-    ends = [-((-(i + 1) * size) // out) for i in range(out)]
-    return starts, ends
+    """(start, end) lists over the bins i = 0 ... out-1."""
+    starts, ends = zip(*(_bin_edges(i, size, out) for i in range(out)))
+    return list(starts), list(ends)
 
 
 def averaging_matrix(xp, size, out, dtype):
@@ -159,7 +178,7 @@ def averaging_matrix(xp, size, out, dtype):
     Bin averages are separable, so adaptive average pooling is
     ``interpolate.Separable2d(A_h, A_w)``: out = A_h @ x @ A_w^T.
     """
-    starts, ends = (xp.asarray(v).reshape(-1, 1) for v in adaptive_bins(size, out))
+    starts, ends = _bin_edges(xp.arange(out).reshape(-1, 1), size, out)  # built on x's device: no host copy
     inside = (xp.arange(size) >= starts) & (xp.arange(size) < ends)
     return (inside / (ends - starts)).astype(dtype)
 

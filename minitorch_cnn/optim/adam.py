@@ -2,7 +2,7 @@
 import numpy as np
 
 from ..autograd import no_grad
-from ..backend import get_array_module
+from ..backend import get_array_module, kernel
 from ..tensor import Tensor
 from .optimizer import Optimizer
 
@@ -19,7 +19,10 @@ class Adam(Optimizer):
         denom = sqrt(v) / sqrt(1 - beta2**t) + eps        # eps outside the bias correction, as PyTorch
         p = p - (lr / (1 - beta1**t)) * m / denom
 
-    ``foreach`` is accepted for PyTorch compatibility (one code path here).
+    ``foreach`` is accepted for PyTorch compatibility (one code path here). On CUDA (amsgrad off) one
+    fused kernel does the whole update. The step count ``t`` is a CPU scalar, as in PyTorch: inside a
+    captured CUDA graph its bias corrections stay at their captured values (PyTorch's
+    ``capturable=True``, a step count on the GPU, is not implemented).
     """
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *,
@@ -51,6 +54,12 @@ class Adam(Optimizer):
                     self._init_state(state, p, group["amsgrad"])
                 state["step"] = state["step"] + 1
                 t = float(state["step"])
+                fused = kernel("adam_step", get_array_module(p.data))
+                if fused is not None and not group["amsgrad"]:  # CUDA: the whole update in one kernel
+                    fused(p.data, p.grad.data, state["exp_avg"].data, state["exp_avg_sq"].data, t, lr, beta1, beta2,
+                          eps, wd, group["decoupled_weight_decay"], group["maximize"])
+                    p._bump()
+                    continue
                 if wd != 0:
                     if group["decoupled_weight_decay"]:
                         p.mul_(1 - lr * wd)

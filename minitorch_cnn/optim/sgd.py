@@ -1,5 +1,6 @@
 """Stochastic gradient descent, with momentum and Nesterov momentum (PyTorch's formulation)."""
 from ..autograd import no_grad
+from ..backend import get_array_module, kernel
 from ..tensor import Tensor
 from .optimizer import Optimizer
 
@@ -40,6 +41,10 @@ class SGD(Optimizer):
         for group in self.param_groups:
             momentum, dampening = group["momentum"], group["dampening"]
             for p in self._params_with_grad(group):
+                fused = kernel("sgd_step", get_array_module(p.data))
+                if fused is not None:  # CUDA: the whole update in one kernel
+                    self._fused_step(fused, p, group)
+                    continue
                 g = -p.grad.data if group["maximize"] else p.grad.data
                 if group["weight_decay"] != 0:
                     g = g + group["weight_decay"] * p.data
@@ -56,3 +61,13 @@ class SGD(Optimizer):
                 self._add_(p, g, alpha=-group["lr"])
         return loss
 
+    def _fused_step(self, fused, p, group):
+        """The same update by one CUDA kernel, in place on p and its momentum buffer."""
+        state, momentum = self.state[p], group["momentum"]
+        first = momentum != 0 and state.get("momentum_buffer") is None
+        if first:  # the kernel fills the new buffer with the gradient
+            state["momentum_buffer"] = Tensor._from_op(get_array_module(p.data).empty_like(p.data), None)
+        buf = state.get("momentum_buffer")
+        fused(p.data, p.grad.data, None if buf is None else buf.data, group["lr"], group["weight_decay"], momentum,
+              group["dampening"], group["nesterov"], group["maximize"], first)
+        p._bump()

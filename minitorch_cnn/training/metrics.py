@@ -17,7 +17,8 @@ def confusion_matrix(targets, predictions, num_classes):
 def write_metrics(path, config, history, test=None):
     """``metrics.json``: the run's configuration, one row per epoch, and the final test results.
 
-    ``test`` holds ``test_accuracy`` (a fraction in [0, 1]) and ``test_loss`` once training has finished.
+    ``test`` holds ``test_accuracy`` (a fraction in [0, 1]), ``test_loss`` and the confusion matrix once
+    training has finished.
     """
     record = {"config": config, "epochs": history, **(test or {})}
     path = Path(path)

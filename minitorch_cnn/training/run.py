@@ -99,7 +99,8 @@ def _print_header(config, model, data, device, trainer):
     print(f"{config['model']} ({num_params:,} parameters) on {config['dataset']} ({c}x{h}x{w}): "
           f"{len(data.train):,} train / {len(data.val):,} validation / {len(data.test):,} test images, on {device}")
     print(f"{config['optimizer']} lr {lr:g}, batch {config['batch_size']}, scheduler {config['scheduler']}, "
-          f"augment {'on' if config['augment'] else 'off'}, seed {config['seed']}, {config['epochs']} epochs -> "
+          f"augment {'on' if config['augment'] else 'off'}, seed {config['seed']}, "
+          f"{config['epochs']} epoch{'s' if config['epochs'] != 1 else ''} -> "
           f"{config['out']}")
     if trainer.epoch or trainer.batch:
         print(f"resuming after epoch {trainer.epoch}" + (f", batch {trainer.batch}" if trainer.batch else ""))

@@ -3,7 +3,7 @@
 One epoch is one pass over the shuffled training set in mini-batches (forward, cross-entropy, backward,
 optimizer step) followed by one pass over the validation set without gradients. After every epoch the
 checkpoint (model, optimizer, scheduler, history and random-number state) is written atomically, with
-``metrics.json`` and ``curves.png``. Ctrl-C lets the current batch finish, then the state *inside* the
+``metrics.json`` (``curves.png`` is redrawn every 30 s and at the end). Ctrl-C lets the current batch finish, then the state *inside* the
 epoch (batches done, running sums) is saved too, so that resuming gives exactly the numbers of a run
 that was never stopped: the shuffle order is re-drawn from the random state saved at the epoch's start,
 the finished batches are skipped, and the random state of the moment of the stop is put back.
@@ -193,9 +193,10 @@ class Trainer:
     def test(self):
         """Accuracy on the test set, written to ``metrics.json`` with the confusion matrix figure."""
         loss, accuracy, predictions, targets = self.evaluate(self.test_loader)
-        results = {"test_loss": loss, "test_accuracy": accuracy}
-        write_metrics(self.out_dir / "metrics.json", self.config, self.history, results)
         matrix = confusion_matrix(targets, predictions, len(self.data.classes))
+        results = {"test_loss": loss, "test_accuracy": accuracy, "classes": self.data.classes,
+                   "confusion_matrix": matrix.tolist()}
+        write_metrics(self.out_dir / "metrics.json", self.config, self.history, results)
         plot_confusion_matrix(matrix, self.data.classes, self.out_dir / "confusion_matrix.png",
                               title=f"{self._title()}: test accuracy {accuracy:.2%}")
         print(f"test accuracy {accuracy:.2%} ({int((predictions == targets).sum())}/{len(targets)}), "

@@ -1,6 +1,7 @@
 """The other commands in short modes: summary, gradcheck, bench."""
 import json
 
+import numpy as np
 import pytest
 
 from minitorch_cnn.autograd.function import Function
@@ -81,3 +82,14 @@ def test_bench_table_gives_time_ratios():
                 "seconds": {"minitorch NumPy": 0.02, "PyTorch CPU": 0.01, "minitorch CuPy": 0.004}}]
     table = markdown_table(results, ["minitorch NumPy", "minitorch CuPy", "PyTorch CPU"])
     assert "| LeNet-5 | 64 | 61,706 | 20.0 (3,200) | 4.0 (16,000) | 10.0 (6,400) | 0.50x | 5.00x |" in table
+
+
+def test_confusion_matrix_counts_true_against_predicted():
+    from minitorch_cnn.training.metrics import confusion_matrix
+
+    rng = np.random.default_rng(0)
+    targets, predictions = rng.integers(0, 4, 50), rng.integers(0, 4, 50)
+    expected = np.zeros((4, 4), dtype=np.int64)
+    for t, p in zip(targets, predictions):
+        expected[t, p] += 1
+    np.testing.assert_array_equal(confusion_matrix(targets, predictions, 4), expected)

@@ -4,6 +4,7 @@ import signal
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from minitorch_cnn.cli import main
@@ -33,6 +34,9 @@ def test_default_model_on_digits_writes_every_output(tmp_path, capsys):
     metrics = json.loads((tmp_path / "metrics.json").read_text())
     assert [row["epoch"] for row in metrics["epochs"]] == [1, 2]
     assert 0.5 < metrics["test_accuracy"] <= 1  # two epochs already learn most digits
+    matrix = np.array(metrics["confusion_matrix"])
+    assert matrix.shape == (10, 10) and matrix.sum() == 359
+    assert np.trace(matrix) / 359 == pytest.approx(metrics["test_accuracy"])
     assert metrics["config"]["model"] == "lenet5" and metrics["config"]["dataset"] == "digits"
     for name in ("checkpoint.pt", "curves.png", "confusion_matrix.png"):
         assert (tmp_path / name).stat().st_size > 1000
