@@ -29,6 +29,8 @@ from .tensor import Tensor
 TORCH_PICKLE = "data.pkl"
 LEGACY_MAGIC_NUMBER = 0x1950A86A20F9469CFC6C
 LEGACY_PROTOCOL_VERSION = 1001
+# What a garbled or cut-short pickle raises (besides pickle.UnpicklingError).
+_BAD_PICKLE = (EOFError, ValueError, TypeError, IndexError, KeyError, AttributeError)
 
 # Storage classes that PyTorch names in its pickles, and their element types (bfloat16 has no NumPy type).
 _STORAGE_DTYPES = {
@@ -163,7 +165,7 @@ def read_torch_zip(zf, prefix, name, read, to_device):
     unpickler = TorchUnpickler(io.BytesIO(read(f"{prefix}/{TORCH_PICKLE}")), name, read_storage, to_device)
     try:
         return unpickler.load()
-    except (EOFError, ValueError, TypeError, IndexError, KeyError, AttributeError) as e:
+    except _BAD_PICKLE as e:
         raise pickle.UnpicklingError(f"mt.load: '{name}' has a malformed {TORCH_PICKLE}: {e!r}") from None
 
 
@@ -199,11 +201,14 @@ class _StorageTypes(TorchUnpickler):
 
 
 def is_torch_legacy(f):
-    """Whether the binary file ``f`` (read from its current position, which is kept) starts a legacy checkpoint."""
+    """Whether the binary file ``f`` (read from its current position, which is kept) starts a legacy checkpoint.
+
+    The pickled magic number takes under 64 bytes in any pickle protocol; only those are looked at.
+    """
     start = f.tell()
     try:
-        return _PlainUnpickler(f, repr(f)).load() == LEGACY_MAGIC_NUMBER
-    except Exception:  # not a pickle at all, or a pickle of something else
+        return _PlainUnpickler(io.BytesIO(f.read(64)), repr(f)).load() == LEGACY_MAGIC_NUMBER
+    except (pickle.UnpicklingError, *_BAD_PICKLE):  # not a pickle, or a pickle of something else
         return False
     finally:
         f.seek(start)
@@ -232,11 +237,11 @@ def read_torch_legacy(f, name, to_device):
         if key not in scan.found:
             raise RuntimeError(f"mt.load: '{name}' is corrupted: its data holds storage {key}, which no tensor uses")
         storage_type, numel = scan.found[key]
-        count = int.from_bytes(_read_exactly(f, 8, name, key), "little")
+        count = _read_count(f, name, key)
         if count != numel:
             raise RuntimeError(f"mt.load: '{name}' is corrupted: storage {key} has {count} elements, its "
                                f"tensors expect {numel}")
-        raw = _read_exactly(f, numel * np.dtype(storage_type.dtype).itemsize, name, key)
+        raw = f.read(numel * np.dtype(storage_type.dtype).itemsize)
         arrays[key] = _flat_array(raw, storage_type, numel, "little", name, key)
     if scan.found.keys() - arrays.keys():
         raise RuntimeError(f"mt.load: '{name}' is corrupted: storages {sorted(scan.found.keys() - arrays.keys())} "
@@ -252,12 +257,12 @@ def read_torch_legacy(f, name, to_device):
     return tree
 
 
-def _read_exactly(f, nbytes, name, key):
-    raw = f.read(nbytes)
-    if len(raw) != nbytes:
-        raise RuntimeError(f"mt.load: '{name}' is truncated: storage {key} needs {nbytes} more bytes, the file "
-                           f"has {len(raw)}")
-    return raw
+def _read_count(f, name, key):
+    """The int64 little-endian element count that precedes a storage's bytes."""
+    raw = f.read(8)
+    if len(raw) != 8:
+        raise RuntimeError(f"mt.load: '{name}' is truncated: the element count of storage {key} is cut short")
+    return int.from_bytes(raw, "little")
 
 
 def _load(unpickler, name, what):
@@ -266,5 +271,5 @@ def _load(unpickler, name, what):
         return unpickler.load()
     except Refused:
         raise
-    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, IndexError, KeyError, AttributeError) as e:
+    except (pickle.UnpicklingError, *_BAD_PICKLE) as e:
         raise RuntimeError(f"mt.load: '{name}' is truncated or corrupted: cannot read its {what} ({e!r})") from None

@@ -172,7 +172,7 @@ def test_truncated_or_inconsistent_legacy_files_fail_clearly(tmp_path):
     path = tmp_path / "cut.pth"
     torch.save({"w": torch.arange(100.0), "b": torch.ones(3)}, path, _use_new_zipfile_serialization=False)
     raw = path.read_bytes()
-    for cut in 10, 200, len(raw) - 500, len(raw) - 1:  # in the header, the tree, a storage's bytes
+    for cut in 10, 200, len(raw) - 100, len(raw) - 1:  # in the header, the tree, the storages
         path.write_bytes(raw[:cut])
         with pytest.raises(RuntimeError, match=r"cut\.pth' is (not a minitorch_cnn checkpoint|truncated)"):
             mt.load(path)
