@@ -187,7 +187,7 @@ def _bin_index(xp, size, out):
     """(out, k) input positions of each bin, k = the widest bin; short bins repeat their last position."""
     starts, ends = adaptive_bins(size, out)
     k = max(e - s for s, e in zip(starts, ends))
-    start, end = xp.asarray(starts).reshape(-1, 1), xp.asarray(ends).reshape(-1, 1)
+    start, end = _bin_edges(xp.arange(out).reshape(-1, 1), size, out)  # on x's device: no host copy
     return xp.minimum(start + xp.arange(k), end - 1)
 
 
