@@ -13,12 +13,14 @@ import argparse
 import os
 import platform
 import statistics
+import sys
 import time
 
 import numpy as np
 
-import minitorch_cnn as mt
-from minitorch_cnn.nn import functional as F
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import minitorch_cnn as mt  # noqa: E402
+from minitorch_cnn.nn import functional as F  # noqa: E402
 
 
 def median_seconds(fn, repeat, warmup=1):

@@ -89,4 +89,8 @@ def randint_array(low, high, shape, device, generator=None):
 
 
 def permutation_array(n, device, generator=None):
-    return _rng(device, generator).permutation(n).astype(np.int64)
+    rng = _rng(device, generator)
+    if isinstance(rng, np.random.Generator):
+        return rng.permutation(n).astype(np.int64)
+    # CuPy's Generator.permutation ignores the generator's seed (GPU check): sort seeded uniform keys instead
+    return rng.random(n).argsort().astype(np.int64)

@@ -14,6 +14,9 @@ every step. Replay repeats the recorded kernels on the recorded memory, so:
   tensor, boolean-mask indexing. CUDA refuses these while capturing; the error is re-raised
   here naming the likely cause.
 
+CuPy (up to 14.2 at least) also refuses cuBLAS during capture, so a step with a matmul, a linear
+layer or a convolution cannot be graphed: capture raises a RuntimeError saying so.
+
 Memory allocated while capturing comes from a private pool that lives as long as the graph,
 so the addresses baked into the graph are never handed to other arrays (PyTorch does the same).
 """
@@ -28,6 +31,14 @@ _CAPTURE_HINT = (
     "tensor, float(tensor), boolean-mask indexing, Python branches on tensor values) nor a copy from host "
     "memory (creating a tensor from a list or NumPy array inside the step). Move those out of the captured "
     "step, create tensors before capture, and warm the step up once eagerly so every kernel is compiled."
+)
+
+# Measured with CuPy 14.2 / CUDA 13 on an H200: CuPy refuses every cuBLAS call while a stream captures
+# (cublas.setStream raises NotImplementedError), and its own cuBLAS wrappers all go through that call.
+_CUBLAS_LIMITATION = (
+    "CUDA graph capture failed: CuPy cannot capture cuBLAS calls (it raises 'calling cuBLAS API during "
+    "stream capture is currently unsupported'), and every matmul, nn.Linear and convolution here is a "
+    "cuBLAS GEMM. Only steps without matrix products can be graphed with CuPy; run this step eagerly."
 )
 
 
@@ -73,6 +84,8 @@ def graph(cuda_graph):
             yield cuda_graph
         except Exception as e:
             _abandon_capture(cuda_graph._stream)
+            if "cuBLAS" in str(e):
+                raise RuntimeError(_CUBLAS_LIMITATION) from e
             raise RuntimeError(f"CUDA graph capture failed: {type(e).__name__}: {e}. {_CAPTURE_HINT}") from e
         try:
             cuda_graph.capture_end()
@@ -108,6 +121,8 @@ def make_graphed_step(step, *static_inputs, warmup_steps=3):
 
     The step runs ``warmup_steps`` times eagerly first (compiling kernels and creating optimizer
     state), so the model trains on the sample batch during warm-up, as with PyTorch's recipe.
+    CuPy cannot capture cuBLAS, so a step with a matmul, linear layer or convolution raises a
+    RuntimeError at capture (after the warm-up steps, which did run).
     """
     from ..tensor import Tensor
 

@@ -76,9 +76,6 @@ def im2col(x, kernel_size, stride, padding, dilation, out_size, pad_value=0.0):
     whole batch's output. (One large GEMM beat one GEMM per image by 2x here.)
     """
     xp = get_array_module(x)
-    fast = kernel("im2col", xp)
-    if fast is not None:
-        return fast(x, kernel_size, stride, padding, dilation, out_size, pad_value)
     padded = pad_image(x.transpose(1, 0, 2, 3), padding, pad_value)  # (C, N, Hp, Wp)
     c, n = padded.shape[:2]
     cols = xp.empty((c,) + tuple(kernel_size) + (n,) + tuple(out_size), dtype=x.dtype)
@@ -95,7 +92,7 @@ def col2im(cols, x_shape, kernel_size, stride, padding, dilation):
     """
     xp = get_array_module(cols)
     fast = kernel("col2im", xp)
-    if fast is not None:
+    if fast is not None:  # CUDA: one gather kernel (measured 1.1x the strided adds below)
         return fast(cols, x_shape, kernel_size, stride, padding, dilation)
     (top, bottom), (left, right) = padding
     n, c, h, w = x_shape

@@ -4,7 +4,7 @@ Both work on the channel axis 1 of (N, C), (N, C, L) or (N, C, H, W) input, in
 the input's own layout (no NCHW <-> NHWC copies).
 """
 from ..autograd.function import Function
-from ..backend import get_array_module, kernel
+from ..backend import get_array_module
 
 
 def _channel_shape(x):
@@ -41,11 +41,6 @@ class BatchNorm(Function):
     def forward(self, x, weight=None, bias=None):
         shape = _channel_shape(x)
         self.count = x.size // x.shape[1]  # M: values per channel
-        fast = kernel("batch_norm_train_forward", get_array_module(x))
-        if self.training and fast is not None:  # CUDA: statistics and normalisation in three kernels
-            out, x_hat, self.batch_mean, self.batch_var, invstd = fast(x, weight, bias, self.eps)
-            self.save_for_backward(x_hat, invstd, weight)
-            return out
         if self.training:
             mean = _channel_dot(x) / self.count
             centered = x - mean.reshape(shape)
@@ -66,10 +61,6 @@ class BatchNorm(Function):
     def backward(self, grad):
         shape = _channel_shape(grad)
         x_hat, invstd, weight = self.saved_tensors
-        fast = kernel("batch_norm_backward", get_array_module(grad))
-        if self.training and fast is not None:
-            dx, dw, db = fast(grad, x_hat, invstd, weight)
-            return tuple(g if needed else None for g, needed in zip((dx, dw, db), self.needs_input_grad))
         g_hat_scale = invstd if weight is None else invstd * weight  # d out / d x_hat, divided by std
         sum_g = _channel_dot(grad)  # = db
         needs_sum_g_xhat = self.needs_input_grad[1] or (self.needs_input_grad[0] and self.training)

@@ -51,14 +51,14 @@ class MaxPool2d(Function):
             xp.maximum(out, v, out=out)
         # where each max came from: found now for return_indices, else only if backward runs
         self._offset = self._argmax(xp, views, out) if self.return_indices else None
-        self.save_for_backward(x, padded, out)  # (saved buffers are freed once backward has run)
+        self.save_for_backward(padded, out)  # (padded is x itself without padding; freed after backward)
         return out
 
     @property
     def offset(self):
         """Kernel offset i*kw + j of each maximum, (N, C, OH, OW) int16."""
         if self._offset is None:
-            _, padded, out = self.saved_tensors
+            padded, out = self.saved_tensors
             views = [padded[index] for _, _, index in self._windows()]
             self._offset = self._argmax(get_array_module(out), views, out)
         return self._offset

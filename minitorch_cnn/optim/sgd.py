@@ -63,11 +63,13 @@ class SGD(Optimizer):
 
     def _fused_step(self, fused, p, group):
         """The same update by one CUDA kernel, in place on p and its momentum buffer."""
-        state, momentum = self.state[p], group["momentum"]
-        first = momentum != 0 and state.get("momentum_buffer") is None
-        if first:  # the kernel fills the new buffer with the gradient
-            state["momentum_buffer"] = Tensor._from_op(get_array_module(p.data).empty_like(p.data), None)
-        buf = state.get("momentum_buffer")
-        fused(p.data, p.grad.data, None if buf is None else buf.data, group["lr"], group["weight_decay"], momentum,
+        momentum, buf, first = group["momentum"], None, False
+        if momentum != 0:  # like PyTorch, plain SGD keeps no state at all
+            state = self.state[p]
+            first = state.get("momentum_buffer") is None
+            if first:  # the kernel fills the new buffer with the gradient
+                state["momentum_buffer"] = Tensor._from_op(get_array_module(p.data).empty_like(p.data), None)
+            buf = state["momentum_buffer"].data
+        fused(p.data, p.grad.data, buf, group["lr"], group["weight_decay"], momentum,
               group["dampening"], group["nesterov"], group["maximize"], first)
         p._bump()

@@ -78,16 +78,14 @@ def geometry(k, s, p, d):
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("k,s,p,d", CONV_CASES)
-def test_im2col_matches_reference(cp, K, dtype, k, s, p, d):
+def test_generic_im2col_gives_the_cols_layout_of_the_kernels(cp, K, dtype, k, s, p, d):
+    """im2col stays generic on the GPU (its kernel measured 0.67x); col2im's kernel reads its layout."""
     from minitorch_cnn.ops import im2col as generic
 
     x = np.random.randn(2, 3, 7, 6).astype(dtype)
     ref = im2col_ref(x, k, s, p, d)
     args = geometry(k, s, p, d) + (ref.shape[-2:],)
-    close(K.im2col(cp.asarray(x), *args), to_layout(ref, K), dtype)
-    close(generic.im2col(cp.asarray(x), *args), to_layout(ref, K), dtype)  # the generic xp code on CuPy
-    padded = K.im2col(cp.asarray(x), *args, pad_value=-np.inf)  # max pooling pads with -inf
-    assert bool((padded == -np.inf).any()) == (p > 0)
+    close(generic.im2col(cp.asarray(x), *args), to_layout(ref, K), dtype)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -169,59 +167,6 @@ def test_avg_pool_forward_backward_match_torch(cp, K, dtype, k, s, p, ceil, incl
     close(y, yt.detach().numpy(), dtype)
     gx = K.avg_pool2d_backward(cp.asarray(g), x.shape, kernel, stride, padding, div)
     close(gx, xt.grad.numpy(), dtype)
-
-
-# ------------------------------------------------------------------ batch norm
-@requires_torch
-@pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("shape", [(4, 3, 5, 6), (8, 5), (4, 3, 7)])
-@pytest.mark.parametrize("relu", [False, True])
-def test_batch_norm_train_matches_torch(cp, K, dtype, shape, relu):
-    import torch
-
-    C = shape[1]
-    x = np.random.randn(*shape).astype(dtype) * 2 + 1
-    w, b = np.random.randn(C).astype(dtype), np.random.randn(C).astype(dtype)
-    rm, rv = np.random.randn(C).astype(dtype), np.random.rand(C).astype(dtype) + 0.5
-    xt, wt, bt = (torch.tensor(a, requires_grad=True) for a in (x, w, b))
-    rmt, rvt = torch.tensor(rm), torch.tensor(rv)
-    yt = torch.nn.functional.batch_norm(xt, rmt, rvt, wt, bt, training=True, momentum=0.1, eps=1e-5)
-    if relu:
-        yt = torch.relu(yt)
-    g = np.random.randn(*shape).astype(dtype)
-    yt.backward(torch.tensor(g))
-
-    y, x_hat, mean, var, invstd = K.batch_norm_train_forward(cp.asarray(x), cp.asarray(w), cp.asarray(b), 1e-5,
-                                                             relu=relu)
-    close(y, yt.detach().numpy(), dtype)
-    M = x.size // C
-    close(0.9 * cp.asarray(rm) + 0.1 * mean, rmt.numpy(), dtype)  # running stats from mean, unbiased var
-    close(0.9 * cp.asarray(rv) + 0.1 * var * M / (M - 1), rvt.numpy(), dtype)
-    dx, dw, db = K.batch_norm_backward(cp.asarray(g), x_hat, invstd, cp.asarray(w), y=y if relu else None)
-    close(dx, xt.grad.numpy(), dtype)
-    close(dw, wt.grad.numpy(), dtype)
-    close(db, bt.grad.numpy(), dtype)
-
-
-@requires_torch
-@pytest.mark.parametrize("dtype", DTYPES)
-def test_batch_norm_eval_matches_torch(cp, K, dtype):
-    import torch
-
-    x = np.random.randn(4, 3, 5, 5).astype(dtype)
-    rm, rv = np.random.randn(3).astype(dtype), np.random.rand(3).astype(dtype) + 0.5
-    w, b = np.random.randn(3).astype(dtype), np.random.randn(3).astype(dtype)
-    yt = torch.nn.functional.batch_norm(*(torch.tensor(a) for a in (x, rm, rv, w, b)), training=False, eps=1e-5)
-    y = K.batch_norm_eval_forward(*(cp.asarray(a) for a in (x, rm, rv, w, b)), 1e-5)
-    close(y, yt.numpy(), dtype)
-
-
-def test_batch_norm_without_affine_or_running_stats(cp, K):
-    x = cp.asarray(np.random.randn(6, 2, 3, 3))
-    y, _, _, _, _ = K.batch_norm_train_forward(x, None, None, 1e-5)
-    out = backend.to_device(y, "cpu")
-    np.testing.assert_allclose(out.mean(axis=(0, 2, 3)), 0, atol=1e-12)
-    np.testing.assert_allclose(out.var(axis=(0, 2, 3)), 1, rtol=1e-4)
 
 
 # ------------------------------------------------------------------ activation
@@ -316,4 +261,4 @@ def test_every_kernel_is_reachable_through_the_dispatch():
 
     for name in kernels.KERNELS:
         assert backend.kernel(name, backend.cupy_module()) is kernels.KERNELS[name]
-    assert backend.kernel("im2col", np) is None
+    assert backend.kernel("col2im", np) is None

@@ -83,14 +83,16 @@ def test_tf32_switch_changes_cublas_compute_type():
         mt.backends.cuda.matmul.allow_tf32 = False
 
 
-def _tiny_training_step():
-    w = mt.randn(8, 4, device="cuda", requires_grad=True)
+def _tiny_training_step(matmul=False):
+    """Least squares on 16 samples; elementwise (``x * w``) unless ``matmul`` (``x @ w``, a cuBLAS GEMM)."""
+    w_shape, y_shape = ((8, 4), (16, 4)) if matmul else ((16, 8), (16, 8))
+    w = mt.randn(*w_shape, device="cuda", requires_grad=True)
     x = mt.randn(16, 8, device="cuda")
-    y = mt.randn(16, 4, device="cuda")
+    y = mt.randn(*y_shape, device="cuda")
 
     def step(x, y):
         w.grad = None
-        loss = ((x @ w - y) ** 2).mean()
+        loss = (((x @ w if matmul else x * w) - y) ** 2).mean()
         loss.backward()
         with mt.no_grad():
             w.data -= 0.1 * w.grad.data
@@ -105,21 +107,28 @@ def test_graphed_step_replays_the_eager_step():
     graphed = mt.cuda.make_graphed_step(step, x, y, warmup_steps=1)
     # eager reference from the weights after warm-up (capture records the step, it does not run it)
     w_ref = mt.tensor(w.detach().cpu().numpy(), requires_grad=True)
-    x2, y2 = mt.randn(16, 8), mt.randn(16, 4)
+    x2, y2 = mt.randn(16, 8), mt.randn(16, 8)
     loss = graphed(x2.cuda(), y2.cuda())
     mt.cuda.synchronize()
-    ref_loss = ((x2 @ w_ref - y2) ** 2).mean()
+    ref_loss = ((x2 * w_ref - y2) ** 2).mean()
     ref_loss.backward()
     np.testing.assert_allclose(loss.item(), ref_loss.item(), rtol=1e-5)
     np.testing.assert_allclose(w.detach().cpu().numpy(), (w_ref - 0.1 * w_ref.grad).detach().numpy(), rtol=1e-5)
     assert not np.allclose(w.detach().cpu().numpy(), w_start.cpu().numpy())
 
 
+def test_capture_of_a_matmul_says_cupy_cannot_capture_cublas():
+    _, x, y, step = _tiny_training_step(matmul=True)
+    with pytest.raises(RuntimeError, match="CuPy cannot capture cuBLAS"):
+        mt.cuda.make_graphed_step(step, x, y, warmup_steps=1)
+    mt.ones(2, device="cuda").sum().item()  # the device is usable afterwards
+
+
 def test_capture_refuses_host_sync_with_a_clear_error():
     w, x, y, _ = _tiny_training_step()
 
     def bad_step(x, y):
-        loss = ((x @ w - y) ** 2).mean()
+        loss = ((x * w - y) ** 2).mean()
         print(loss.item())  # waits for the GPU: cannot be captured
         return loss
 

@@ -8,7 +8,7 @@ import minitorch_cnn.nn.functional as F
 
 def test_dropout_zeroes_about_p_and_scales_the_rest(device):
     x = mt.ones(200, 100, device=device)
-    out = F.dropout(x, p=0.3).numpy()
+    out = F.dropout(x, p=0.3).cpu().numpy()
     assert abs((out == 0).mean() - 0.3) < 0.02
     np.testing.assert_allclose(out[out != 0], 1 / 0.7, rtol=1e-6)
 
@@ -38,7 +38,7 @@ def test_dropout_eval_p0_p1():
 
 def test_dropout2d_zeroes_whole_channels(device):
     x = mt.ones(50, 40, 3, 3, device=device)
-    out = F.dropout2d(x, p=0.5).numpy()
+    out = F.dropout2d(x, p=0.5).cpu().numpy()
     per_channel = out.reshape(50, 40, 9)
     assert ((per_channel == 0).all(axis=2) | (per_channel == 2).all(axis=2)).all()
     assert abs((per_channel[:, :, 0] == 0).mean() - 0.5) < 0.05

@@ -7,19 +7,22 @@ this package: they ask ``minitorch_cnn.backend.kernel(name, xp)``, which returns
 functions below for CuPy arrays and None for NumPy, so the generic xp code stays the
 reference and the fallback.
 
+A kernel is kept only where it measured faster than the generic code on the GPU (H200,
+CuPy 14.2, batch 128, 64x32x32): max-pool forward+backward 8x, col2im 1.1x. An im2col
+kernel (0.67x) and batch-norm kernels (0.41x) lost to CuPy's strided copies and einsum
+reductions and were removed.
+
 This package imports cupy: import it only when CuPy is present.
 """
 from .activation import bias_relu, relu_backward
-from .im2col import COLS_AXES, col2im, im2col
+from .im2col import COLS_AXES, col2im
 from .loss import cross_entropy_backward, cross_entropy_forward
-from .norm import batch_norm_backward, batch_norm_eval_forward, batch_norm_train_forward
 from .optim import adam_step, sgd_step
 from .pool import avg_pool2d_backward, avg_pool2d_forward, max_pool2d_backward, max_pool2d_forward
 
 KERNELS = {f.__name__: f for f in (
-    im2col, col2im,
+    col2im,
     max_pool2d_forward, max_pool2d_backward, avg_pool2d_forward, avg_pool2d_backward,
-    batch_norm_train_forward, batch_norm_eval_forward, batch_norm_backward,
     bias_relu, relu_backward,
     cross_entropy_forward, cross_entropy_backward,
     sgd_step, adam_step,
