@@ -9,6 +9,10 @@ Non-array settings (dims, stride, ...) are given to the constructor:
 ``Sum(dims=(1,), keepdim=False)(x)``. ``forward`` keeps for ``backward`` only what
 it needs, with ``save_for_backward``; tensors saved that way are checked for
 in-place modification (their version counter) when backward runs.
+
+PyTorch's own custom-function style works too (Lecture 8's ``MyReLU``): static
+``forward(ctx, *tensors)`` / ``backward(ctx, grad)`` on Tensors, called as
+``MyReLU.apply(x)``; see ``Function.apply``.
 """
 import numpy as np
 
@@ -88,6 +92,12 @@ class Function:
                     f"or use the out-of-place op."
                 )
 
+    @classmethod
+    def apply(cls, *inputs):
+        """PyTorch-style use: ``forward(ctx, *inputs)`` and ``backward(ctx, grad)`` are static methods
+        working on Tensors, with ``ctx.save_for_backward(*tensors)`` / ``ctx.saved_tensors``."""
+        return _CustomFunctionNode(cls)(*inputs)
+
     def _release(self):
         """Free what backward held: saved arrays and the links to the rest of the graph."""
         self.saved_tensors = ()
@@ -102,4 +112,50 @@ class Function:
         return f"{type(self).__name__}Backward0"  # PyTorch's spelling: MulBackward0
 
 
+class FunctionCtx:
+    """The ``ctx`` a PyTorch-style custom Function gets: what forward leaves for backward."""
+
+    def __init__(self):
+        self.saved_tensors = ()
+        self.needs_input_grad = ()
+
+    def save_for_backward(self, *tensors):
+        self.saved_tensors = tensors
+
+
+class _CustomFunctionNode(Function):
+    """Runs a PyTorch-style Function subclass in the engine: its forward and backward see Tensors."""
+
+    def __init__(self, fn_cls):
+        self.fn_cls, self.ctx = fn_cls, FunctionCtx()
+
+    def forward(self, *arrays):
+        self.ctx.needs_input_grad = tuple(self.needs_input_grad) or (False,) * len(arrays)
+        with no_grad():
+            out = self.fn_cls.forward(self.ctx, *(_as_tensor(a) for a in arrays))
+        if not isinstance(out, Tensor):
+            raise TypeError(f"{self.fn_cls.__name__}.forward must return a Tensor, got {type(out).__name__}")
+        return out.data
+
+    def backward(self, grad):
+        with no_grad():
+            grads = self.fn_cls.backward(self.ctx, Tensor._from_op(grad, None))
+        grads = grads if isinstance(grads, tuple) else (grads,)
+        return tuple(g.data if isinstance(g, Tensor) else g for g in grads)
+
+    def _release(self):
+        super()._release()
+        self.ctx = None
+
+    @property
+    def name(self):
+        return f"{self.fn_cls.__name__}Backward"
+
+
+def _as_tensor(value):
+    return Tensor._from_op(value, None) if is_array(value) else value
+
+
+from ..backend import is_array  # noqa: E402
 from ..tensor import Tensor, _check_same_device_and_dtype  # noqa: E402  (tensor.py needs Function first)
+from .grad_mode import no_grad  # noqa: E402

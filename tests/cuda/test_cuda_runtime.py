@@ -92,7 +92,8 @@ def _tiny_training_step(matmul=False):
 
     def step(x, y):
         w.grad = None
-        loss = (((x @ w if matmul else x * w) - y) ** 2).mean()
+        d = (x @ w if matmul else x * w) - y
+        loss = (d * d).mean()  # (not d ** 2: Pow's backward copies its exponent from the host)
         loss.backward()
         with mt.no_grad():
             w.data -= 0.1 * w.grad.data
@@ -128,7 +129,8 @@ def test_capture_refuses_host_sync_with_a_clear_error():
     w, x, y, _ = _tiny_training_step()
 
     def bad_step(x, y):
-        loss = ((x * w - y) ** 2).mean()
+        d = x * w - y
+        loss = (d * d).mean()
         print(loss.item())  # waits for the GPU: cannot be captured
         return loss
 
