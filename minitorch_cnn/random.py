@@ -92,5 +92,5 @@ def permutation_array(n, device, generator=None):
     rng = _rng(device, generator)
     if isinstance(rng, np.random.Generator):
         return rng.permutation(n).astype(np.int64)
-    # CuPy's Generator.permutation ignores the generator's seed (GPU check): sort seeded uniform keys instead
+    # CuPy's Generator.permutation did not repeat under the same seed (GPU check): sort seeded uniform keys
     return rng.random(n).argsort().astype(np.int64)

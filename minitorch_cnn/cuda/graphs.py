@@ -33,8 +33,8 @@ _CAPTURE_HINT = (
     "step, create tensors before capture, and warm the step up once eagerly so every kernel is compiled."
 )
 
-# Measured with CuPy 14.2 / CUDA 13 on an H200: CuPy refuses every cuBLAS call while a stream captures
-# (cublas.setStream raises NotImplementedError), and its own cuBLAS wrappers all go through that call.
+# Seen with CuPy 14.2 / CUDA 13 on an H200 (and reported for CuPy 13): CuPy raises NotImplementedError for
+# any cuBLAS call on a capturing stream, so no GEMM can be recorded, whatever the cuBLAS settings.
 _CUBLAS_LIMITATION = (
     "CUDA graph capture failed: CuPy cannot capture cuBLAS calls (it raises 'calling cuBLAS API during "
     "stream capture is currently unsupported'), and every matmul, nn.Linear and convolution here is a "
