@@ -209,5 +209,6 @@ def randint(low, high=None, size=None, dtype=None, device=None, generator=None):
 
 def randperm(n, dtype=None, device=None, generator=None):
     device = backend.as_device(device)
-    data = backend.to_device(permutation_array(n, "cpu", generator), device)
+    with backend.device_context(device):
+        data = permutation_array(n, device, generator)  # drawn by the device's generator (mt.cuda.manual_seed)
     return Tensor._from_op(data.astype((as_dtype(dtype) or int64).np_dtype, copy=False), None)
