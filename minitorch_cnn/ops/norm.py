@@ -50,32 +50,31 @@ class BatchNorm(Function):
             mean, var = self.mean.astype(x.dtype, copy=False), self.var.astype(x.dtype, copy=False)
             centered = x - mean.reshape(shape)
         invstd = (1.0 / get_array_module(x).sqrt(var + self.eps)).astype(x.dtype, copy=False)
-        x_hat = centered
-        x_hat *= invstd.reshape(shape)
-        self.save_for_backward(x_hat, invstd, weight)  # (saved buffers are freed once backward has run)
-        out = x_hat * weight.reshape(shape) if weight is not None else x_hat.copy()
+        # x_hat * weight = centered * scale: x_hat itself is never formed (one pass fewer)
+        scale = invstd if weight is None else invstd * weight
+        self.save_for_backward(centered, invstd, scale)  # (saved buffers are freed once backward has run)
+        out = centered * scale.reshape(shape)
         if bias is not None:
             out += bias.reshape(shape)
         return out
 
     def backward(self, grad):
         shape = _channel_shape(grad)
-        x_hat, invstd, weight = self.saved_tensors
-        g_hat_scale = invstd if weight is None else invstd * weight  # d out / d x_hat, divided by std
+        centered, invstd, scale = self.saved_tensors  # x_hat = centered * invstd; d out / d centered = scale
         sum_g = _channel_dot(grad)  # = db
         needs_sum_g_xhat = self.needs_input_grad[1] or (self.needs_input_grad[0] and self.training)
-        sum_g_xhat = _channel_dot(grad, x_hat) if needs_sum_g_xhat else None  # = dW
+        sum_g_xhat = _channel_dot(grad, centered) * invstd if needs_sum_g_xhat else None  # = dW
         dx = None
         if self.needs_input_grad[0]:
             if self.training:
                 # dX = w / std * (dY - mean(dY) - x_hat * mean(dY * x_hat))
-                dx = x_hat * (-sum_g_xhat / self.count).reshape(shape)
+                dx = centered * (-invstd * sum_g_xhat / self.count).reshape(shape)
                 dx += grad
                 dx -= (sum_g / self.count).reshape(shape)
-                dx *= g_hat_scale.reshape(shape)
+                dx *= scale.reshape(shape)
             else:
                 # dX = dY * w / sqrt(running_var + eps)
-                dx = grad * g_hat_scale.reshape(shape)
+                dx = grad * scale.reshape(shape)
         # dW = sum(dY * x_hat), db = sum(dY)
         dw = sum_g_xhat if self.needs_input_grad[1] else None
         db = sum_g if self.needs_input_grad[2] else None

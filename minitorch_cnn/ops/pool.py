@@ -20,7 +20,10 @@ def _padded_zeros(xp, x_shape, padding, dtype):
 
 
 def _crop(padded, x_shape, padding):
+    """The unpadded part; ``padded`` itself when there is no padding (a view would be copied again as a leaf's .grad)."""
     (top, _), (left, _) = padding
+    if padded.shape == tuple(x_shape):
+        return padded
     return padded[:, :, top : top + x_shape[2], left : left + x_shape[3]]
 
 
@@ -45,9 +48,10 @@ class MaxPool2d(Function):
             return out
         padded = pad_image(x, self.padding, -xp.inf)
         views = [padded[index] for _, _, index in self._windows()]
-        # the max itself: a chain of elementwise maxima (NaN propagates, as in PyTorch)
-        out = views[0].copy()
-        for v in views[1:]:
+        # the max itself: a chain of elementwise maxima (NaN propagates, as in PyTorch);
+        # the first maximum allocates out (max(v, v) copies v when the kernel is 1x1)
+        out = xp.maximum(views[0], views[-1])
+        for v in views[1:-1]:
             xp.maximum(out, v, out=out)
         # where each max came from: found now for return_indices, else only if backward runs
         self._offset = self._argmax(xp, views, out) if self.return_indices else None
@@ -83,6 +87,9 @@ class MaxPool2d(Function):
         if nan.any():
             for k, v in enumerate(views):
                 arg[nan & xp.isnan(v)] = k
+        (top, _), (left, _) = self.padding
+        if not (top or left):  # every window then starts inside the input: offset 0 is already right
+            return arg
         return xp.where(out == -xp.inf, self._first_inside(xp), arg)
 
     def _first_inside(self, xp):
