@@ -95,6 +95,18 @@ def test_unbatched_and_depthwise_match_torch():
                         lambda x, w: TF.conv2d(x, w, padding=1, groups=4), [x, w])
 
 
+@pytest.mark.parametrize("bias", [True, False])
+def test_pointwise_conv_fast_path_matches_loops_and_gradchecks(bias):
+    """1x1, stride 1, no padding, one group skips im2col: the same numbers and gradients."""
+    rng = np.random.default_rng(3)
+    x, w, b = rng.standard_normal((2, 3, 4, 5)), rng.standard_normal((4, 3, 1, 1)), rng.standard_normal(4)
+    cfg = dict(stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1)
+    out = F.conv2d(mt.tensor(x), mt.tensor(w), mt.tensor(b) if bias else None)
+    np.testing.assert_allclose(out.numpy(), naive_conv2d(x, w, b if bias else None, **cfg), atol=1e-12)
+    arrays = [x, w, b] if bias else [x, w]
+    assert_gradcheck(lambda *a: F.conv2d(*a), arrays)
+
+
 def test_conv2d_float32_and_device(device):
     x = mt.randn(2, 3, 8, 8, device=device, requires_grad=True)
     w = mt.randn(4, 3, 3, 3, device=device, requires_grad=True)
