@@ -146,12 +146,13 @@ def cupy_module():
 
 def scatter_add(target, index, values):
     """target[index] += values, accumulating repeated indices (unbuffered)."""
-    if _cupy is not None and isinstance(target, _cupy.ndarray):
+    xp = get_array_module(target)
+    if hasattr(xp.add, "at"):  # NumPy, and CuPy >= 13 (which deprecates cupyx.scatter_add)
+        xp.add.at(target, index, values)
+    else:
         import cupyx
 
         cupyx.scatter_add(target, index, values)
-    else:
-        np.add.at(target, index, values)
     return target
 
 
