@@ -15,7 +15,7 @@ from cuda_emulator import CXX, emulated_kernels
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(CXX is None, reason="the CPU emulation needs g++")]
 
 WIRED_MODULES = ["minitorch_cnn.ops.im2col", "minitorch_cnn.ops.pool", "minitorch_cnn.ops.loss",
-                 "minitorch_cnn.nn.functional", "minitorch_cnn.optim.sgd", "minitorch_cnn.optim.adam"]
+                 "minitorch_cnn.nn.functional_losses", "minitorch_cnn.optim.sgd", "minitorch_cnn.optim.adam"]
 TRAIN_STEP_KERNELS = {"col2im", "max_pool2d_forward", "max_pool2d_backward", "avg_pool2d_forward",
                       "avg_pool2d_backward", "cross_entropy_forward", "cross_entropy_backward"}
 
