@@ -28,6 +28,24 @@ class _RequiredParameter:
 required = _RequiredParameter()
 
 
+_HYPERPARAMETER_NAMES = {"lr": "learning rate", "eps": "epsilon value", "momentum": "momentum value",
+                         "weight_decay": "weight_decay value", "alpha": "alpha value"}
+
+
+def check_hyperparameters(**values):
+    """PyTorch's constructor checks, in the order given, with its messages.
+
+    ``betas`` must lie in [0, 1); every other value (lr, eps, momentum, weight_decay, alpha) must be >= 0.
+    """
+    for name, value in values.items():
+        if name == "betas":
+            for i, beta in enumerate(value):
+                if not 0.0 <= beta < 1.0:
+                    raise ValueError(f"Invalid beta parameter at index {i}: {beta}")
+        elif value < 0.0:
+            raise ValueError(f"Invalid {_HYPERPARAMETER_NAMES[name]}: {value}")
+
+
 class Optimizer:
     """Base class of all optimizers.
 
