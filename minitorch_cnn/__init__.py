@@ -5,6 +5,7 @@ Use it like PyTorch: ``import minitorch_cnn as mt``.
 from . import autograd, backend
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .backend import Device as device
+from .backend import get_num_threads, set_num_threads
 from .creation import (arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like, linspace, ones,
                        ones_like, rand, rand_like, randint, randn, randn_like, randperm, tensor, zeros, zeros_like)
 from .dtypes import (bool_ as bool, double, float, float16, float32, float64, get_default_dtype, half, int8, int16,

@@ -6,6 +6,7 @@ module of its data, so one code path serves both backends.
 import ctypes
 import os
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -39,6 +40,48 @@ def _reuse_freed_host_memory():
 
 
 _reuse_freed_host_memory()
+
+# ---- CPU threads -------------------------------------------------------------------------------
+# NumPy runs one ufunc or copy on one core. Copies and ufunc loops release the GIL, so Python
+# threads working on disjoint slices of one array do use every core: that is how the memory-bound
+# shared machinery (im2col, col2im) runs in parallel, the way PyTorch's intra-op threads do.
+_num_threads = max(1, int(os.environ.get("OMP_NUM_THREADS", "0") or 0) or os.cpu_count() or 1)
+_thread_pool = None
+PARALLEL_MIN_ELEMENTS = 1 << 18  # below about 1 MB of float32 a thread hand-off costs more than it saves
+
+
+def set_num_threads(num_threads):
+    """Threads for the CPU ops that split their work (like ``torch.set_num_threads``)."""
+    global _num_threads, _thread_pool
+    if not isinstance(num_threads, int) or num_threads < 1:
+        raise ValueError(f"set_num_threads expects a positive number of threads, but got {num_threads!r}")
+    if num_threads != _num_threads and _thread_pool is not None:
+        _thread_pool.shutdown()
+        _thread_pool = None
+    _num_threads = num_threads
+
+
+def get_num_threads():
+    return _num_threads
+
+
+def parallel_slices(work, length, xp, elements):
+    """Call ``work(start, stop)`` on slices that cover range(length), one per CPU thread.
+
+    ``work`` must touch disjoint memory for disjoint slices. Runs in the calling thread on
+    CuPy (the GPU is parallel already), with one thread, or for small jobs (``elements`` in all).
+    """
+    parts = min(_num_threads, length)
+    if xp is not np or parts < 2 or elements < PARALLEL_MIN_ELEMENTS:
+        work(0, length)
+        return
+    global _thread_pool
+    if _thread_pool is None:
+        _thread_pool = ThreadPoolExecutor(_num_threads, thread_name_prefix="minitorch_cnn")
+    bounds = [length * k // parts for k in range(parts + 1)]
+    for future in [_thread_pool.submit(work, start, stop) for start, stop in zip(bounds, bounds[1:])]:
+        future.result()  # re-raises a worker's exception here
+
 
 CUPY_INSTALL_HINT = (
     "CUDA support needs CuPy: pip install 'minitorch_cnn[cuda]' or the wheel that matches your "

@@ -14,7 +14,7 @@ Padding is given per side: ``((top, bottom), (left, right))``. Symmetric conv
 padding is ((p, p), (q, q)); ``padding='same'`` with an even kernel and pooling's
 ``ceil_mode`` need the asymmetric form.
 """
-from ..backend import get_array_module, kernel
+from ..backend import get_array_module, kernel, parallel_slices
 
 
 def pair(value):
@@ -74,13 +74,18 @@ def im2col(x, kernel_size, stride, padding, dilation, out_size, pad_value=0.0):
     Reshaped to (C*kh*kw, N*OH*OW) (a free view) it is the matrix that ONE
     matrix product with the weight viewed as (C_out, C*kh*kw) turns into the
     whole batch's output. (One large GEMM beat one GEMM per image by 2x here.)
+    The copies are memory-bound: the channels are split over the CPU's threads.
     """
     xp = get_array_module(x)
-    padded = pad_image(x.transpose(1, 0, 2, 3), padding, pad_value)  # (C, N, Hp, Wp)
-    c, n = padded.shape[:2]
+    n, c = x.shape[:2]
     cols = xp.empty((c,) + tuple(kernel_size) + (n,) + tuple(out_size), dtype=x.dtype)
-    for i, j, index in window_slices(kernel_size, stride, dilation, out_size):
-        cols[:, i, j] = padded[index]
+
+    def unfold(c0, c1):
+        padded = pad_image(x[:, c0:c1].transpose(1, 0, 2, 3), padding, pad_value)  # (c1 - c0, N, Hp, Wp)
+        for i, j, index in window_slices(kernel_size, stride, dilation, out_size):
+            cols[c0:c1, i, j] = padded[index]
+
+    parallel_slices(unfold, c, xp, cols.size)
     return cols
 
 
@@ -96,7 +101,13 @@ def col2im(cols, x_shape, kernel_size, stride, padding, dilation):
         return fast(cols, x_shape, kernel_size, stride, padding, dilation)
     (top, bottom), (left, right) = padding
     n, c, h, w = x_shape
-    padded = xp.zeros((c, n, h + top + bottom, w + left + right), dtype=cols.dtype)
-    for i, j, index in window_slices(kernel_size, stride, dilation, cols.shape[4:]):
-        padded[index] += cols[:, i, j]
-    return xp.ascontiguousarray(padded[:, :, top : top + h, left : left + w].transpose(1, 0, 2, 3))
+    dx = xp.empty(x_shape, dtype=cols.dtype)
+
+    def fold(c0, c1):
+        padded = xp.zeros((c1 - c0, n, h + top + bottom, w + left + right), dtype=cols.dtype)
+        for i, j, index in window_slices(kernel_size, stride, dilation, cols.shape[4:]):
+            padded[index] += cols[c0:c1, i, j]
+        dx[:, c0:c1] = padded[:, :, top : top + h, left : left + w].transpose(1, 0, 2, 3)
+
+    parallel_slices(fold, c, xp, cols.size)  # channels split over the CPU's threads
+    return dx

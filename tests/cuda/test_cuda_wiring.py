@@ -40,15 +40,17 @@ def wired(monkeypatch, emulated):
 
 
 def make_params(rng):
-    shapes = dict(conv=(4, 2, 3, 3), gamma=(4,), beta=(4,), fc=(3, 4 * 3 * 3), fc_b=(3,))
+    shapes = dict(conv=(4, 2, 3, 3), gamma=(4,), beta=(4,), fc=(3, 4 * 2 * 2), fc_b=(3,))
     return {k: rng.standard_normal(s) for k, s in shapes.items()}
 
 
 def forward(p, x, y, running):
-    h = F.conv2d(x, p["conv"], stride=1, padding=1)  # no bias before batch norm: its gradient would be ~0
+    # stride 2: conv's input gradient then runs col2im (stride 1 is a convolution of dY instead);
+    # no bias before batch norm: its gradient would be ~0
+    h = F.conv2d(x, p["conv"], stride=2, padding=1)                          # 8x8 -> 4x4
     h = F.relu(F.batch_norm(h, *running, p["gamma"], p["beta"], training=True))
-    h = F.max_pool2d(h, 3, stride=2, padding=1)                              # 8x8 -> 4x4
-    h = F.avg_pool2d(h, 2, stride=2, padding=1, count_include_pad=False)     # 4x4 -> 3x3
+    h = F.max_pool2d(h, 3, stride=2, padding=1)                              # 4x4 -> 2x2
+    h = F.avg_pool2d(h, 2, stride=2, padding=1, count_include_pad=False)     # 2x2 -> 2x2
     return F.cross_entropy(F.linear(F.flatten(h, 1), p["fc"], p["fc_b"]), y, ignore_index=1)
 
 
