@@ -28,6 +28,7 @@ def median_seconds(fn, repeat, warmup=1):
         fn()
     times = []
     for _ in range(repeat):
+        time.sleep(0.05)  # let idle worker threads (PyTorch's OpenMP, OpenBLAS) stop spinning first
         start = time.perf_counter()
         fn()
         times.append(time.perf_counter() - start)

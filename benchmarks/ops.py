@@ -1,6 +1,6 @@
 """Time the CNN ops forward + backward next to PyTorch CPU, in the same process, and write a table.
 
-    python benchmarks/ops.py [--repeats 7]
+    python benchmarks/ops.py [--repeats 15]
 
 Each row runs ours and PyTorch's alternately and reports the best time of
 each and their ratio (ours / torch; goal <= 1.5). Absolute times on a shared
@@ -24,6 +24,9 @@ try:
     import torch.nn.functional as TF
 except ImportError:  # the table then has our times only
     torch = TF = None
+
+
+SETTLE_SECONDS = 0.05  # pause before each timed run (see best_ms)
 
 
 def tensors(lib, arrays, grad):
@@ -116,6 +119,8 @@ def best_ms(ours, theirs, repeats):
     """Fastest of ``repeats`` runs of each, ours and torch's alternating so both see the same machine load.
 
     The minimum is the least noisy estimate on a shared machine (other jobs only ever add time).
+    Each timed run starts after a pause: PyTorch's idle OpenMP workers spin for a few ms after
+    an op, and on 2 cores that spin measured 40-70% onto whichever step ran next.
     """
     steps = [ours] + ([theirs] if theirs else [])
     for step in steps:
@@ -123,6 +128,7 @@ def best_ms(ours, theirs, repeats):
     times = [[] for _ in steps]
     for _ in range(repeats):
         for step, t in zip(steps, times):
+            time.sleep(SETTLE_SECONDS)
             t0 = time.perf_counter()
             step()
             t.append(time.perf_counter() - t0)
@@ -131,7 +137,7 @@ def best_ms(ours, theirs, repeats):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--repeats", type=int, default=15)
     args = parser.parse_args()
     lines = [
         f"CPU ops, forward + backward, float32 (best of {args.repeats}, alternating with torch; {platform.processor() or platform.machine()}, "

@@ -7,7 +7,11 @@ from .gradcheck import GradcheckError, gradcheck
 
 
 def _root_grad(tensor, gradient, where):
-    """The gradient that starts backward at ``tensor``: ones for a scalar, else the given one (copied)."""
+    """The gradient that starts backward at ``tensor``: ones for a scalar, else the given one.
+
+    The given array is not copied: backward functions never write into the gradient they
+    receive, and the engine copies it before a tensor's ``.grad`` could hold it.
+    """
     if gradient is None:
         if tensor.data.size != 1:
             raise RuntimeError(
@@ -21,7 +25,7 @@ def _root_grad(tensor, gradient, where):
             f"{where}: Mismatch in shape: grad_output has a shape of {list(data.shape)} and output has a shape "
             f"of {list(tensor.shape)}"
         )
-    return data.astype(tensor.data.dtype, copy=True)
+    return data.astype(tensor.data.dtype, copy=False)
 
 
 def _check_create_graph(create_graph):

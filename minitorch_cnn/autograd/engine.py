@@ -61,7 +61,8 @@ def run_backward(roots, retain_graph=False, capture=None):
     grads = {}  # id(node) -> gradient array flowing into that node's output
     captured = {}
     capture_ids = {id(t.grad_fn if t.grad_fn is not None else t) for t in capture} if capture else None
-    given_to_leaf = set()
+    # arrays a .grad must not hold without a copy: one already given to a leaf, the caller's root gradients
+    given_to_leaf = {id(g) for _, g in roots}
 
     def to_leaf(leaf, g):
         if capture_ids is not None:
@@ -97,7 +98,12 @@ def run_backward(roots, retain_graph=False, capture=None):
             g = _apply_hooks(node._hooks, g)
         if node._retained is not None and node._retained() is not None:  # retain_grad() on its output
             t = node._retained()
-            t.grad = Tensor._from_op(g if t.grad is None else t.grad.data + g, None)
+            if t.grad is None:
+                fresh = g.copy() if id(g) in given_to_leaf else g
+                given_to_leaf.add(id(fresh))  # a leaf reached by the same array must copy it
+                t.grad = Tensor._from_op(fresh, None)
+            else:
+                t.grad = Tensor._from_op(t.grad.data + g, None)
         if capture_ids is not None and id(node) in capture_ids:
             captured[id(node)] = g
         node._check_versions()

@@ -12,8 +12,10 @@ one batched product over the groups (no Python loop: ResNeXt uses 32).
 The input gradient of a stride-1 convolution is itself a convolution: the
 "full" correlation of dY with the kernel flipped in space and transposed in its
 channels, dX = conv2d(dY, rot180(W)^T, padding = d*(k-1) - p). It reuses
-im2col + GEMM and replaces col2im's kh*kw strided adds (2.3x faster for a 3x3
-16->16 conv backward on 32x32 images here). Strided convolutions use col2im.
+im2col + GEMM and replaces col2im's kh*kw strided adds: for ResNet-20's 3x3
+convolutions it made the whole training step 1.2x faster here. It unfolds dY,
+C_out*kh*kw rows where col2im's W^T dY has C_in*kh*kw, so it is used when
+C_out <= C_in (LeNet's 6->16 5x5 ran 2x slower with it). Strided convolutions use col2im.
 
 A pointwise convolution (1x1 kernel, stride 1, no padding, one group) skips
 im2col, which would only transpose x: each image is already a (C_in, H*W)
@@ -116,11 +118,14 @@ class Conv2d(Function):
         """dY's padding ((top, bottom), (left, right)) = d*(k-1) - p for the input gradient as a convolution.
 
         None when that form does not apply: a stride above 1 (dY would need zeros between its
-        pixels) or a padding wider than the dilated kernel (dY would need cropping).
+        pixels) or a padding wider than the dilated kernel (dY would need cropping); or does
+        not pay: more output than input channels (dY's columns would outgrow W^T dY).
         """
         reach = [d * (k - 1) for d, k in zip(self.dilation, self.w_shape[2:])]
         full = tuple((r - before, r - after) for r, (before, after) in zip(reach, self.padding))
         if tuple(self.stride) != (1, 1) or min(min(side) for side in full) < 0:
+            return None
+        if self.w_shape[0] > self.w_shape[1] * self.groups:
             return None
         return full
 

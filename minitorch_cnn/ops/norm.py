@@ -4,7 +4,7 @@ Both work on the channel axis 1 of (N, C), (N, C, L) or (N, C, H, W) input, in
 the input's own layout (no NCHW <-> NHWC copies).
 """
 from ..autograd.function import Function
-from ..backend import get_array_module
+from ..backend import get_array_module, parallel_slices
 
 
 def _channel_shape(x):
@@ -32,6 +32,9 @@ class BatchNorm(Function):
     every axis but 1; they are kept as ``batch_mean`` / ``batch_var`` so the
     caller can update the running statistics. Eval: the given running mean/var.
     ``weight`` and ``bias`` may be None (affine=False).
+
+    Channels are independent, so both passes run on channel slices split over the
+    CPU's threads (``backend.parallel_slices``; one slice, the whole x, on CuPy).
     """
 
     def __init__(self, eps, mean=None, var=None):
@@ -39,42 +42,61 @@ class BatchNorm(Function):
         self.training = mean is None
 
     def forward(self, x, weight=None, bias=None):
-        shape = _channel_shape(x)
+        xp = get_array_module(x)
         self.count = x.size // x.shape[1]  # M: values per channel
+        centered, out = xp.empty_like(x), xp.empty_like(x)
+        mean, var, invstd, scale = (xp.empty(x.shape[1], dtype=x.dtype) for _ in range(4))
+
+        def normalise(c0, c1):
+            ch, shape = slice(c0, c1), _channel_shape(x[:, c0:c1])
+            if self.training:
+                mean[ch] = _channel_dot(x[:, ch]) / self.count
+                xp.subtract(x[:, ch], mean[ch].reshape(shape), out=centered[:, ch])
+                var[ch] = _channel_dot(centered[:, ch], centered[:, ch]) / self.count
+            else:
+                mean[ch], var[ch] = self.mean[ch], self.var[ch]
+                xp.subtract(x[:, ch], mean[ch].reshape(shape), out=centered[:, ch])
+            invstd[ch] = 1.0 / xp.sqrt(var[ch] + self.eps)
+            # x_hat * weight = centered * scale: x_hat itself is never formed (one pass fewer)
+            scale[ch] = invstd[ch] if weight is None else invstd[ch] * weight[ch]
+            xp.multiply(centered[:, ch], scale[ch].reshape(shape), out=out[:, ch])
+            if bias is not None:
+                out[:, ch] += bias[ch].reshape(shape)
+
+        parallel_slices(normalise, x.shape[1], xp, x.size)
         if self.training:
-            mean = _channel_dot(x) / self.count
-            centered = x - mean.reshape(shape)
-            var = _channel_dot(centered, centered) / self.count
             self.batch_mean, self.batch_var = mean, var
-        else:
-            mean, var = self.mean.astype(x.dtype, copy=False), self.var.astype(x.dtype, copy=False)
-            centered = x - mean.reshape(shape)
-        invstd = (1.0 / get_array_module(x).sqrt(var + self.eps)).astype(x.dtype, copy=False)
-        # x_hat * weight = centered * scale: x_hat itself is never formed (one pass fewer)
-        scale = invstd if weight is None else invstd * weight
         self.save_for_backward(centered, invstd, scale)  # (saved buffers are freed once backward has run)
-        out = centered * scale.reshape(shape)
-        if bias is not None:
-            out += bias.reshape(shape)
         return out
 
     def backward(self, grad):
-        shape = _channel_shape(grad)
+        xp = get_array_module(grad)
         centered, invstd, scale = self.saved_tensors  # x_hat = centered * invstd; d out / d centered = scale
-        sum_g = _channel_dot(grad)  # = db
-        needs_sum_g_xhat = self.needs_input_grad[1] or (self.needs_input_grad[0] and self.training)
-        sum_g_xhat = _channel_dot(grad, centered) * invstd if needs_sum_g_xhat else None  # = dW
-        dx = None
-        if self.needs_input_grad[0]:
+        needs_dx, needs_dw = self.needs_input_grad[:2]
+        needs_sum_g_xhat = needs_dw or (needs_dx and self.training)
+        sum_g, sum_g_xhat = xp.empty_like(invstd), xp.empty_like(invstd)
+        dx = xp.empty_like(grad) if needs_dx else None
+
+        def differentiate(c0, c1):
+            ch, shape = slice(c0, c1), _channel_shape(grad[:, c0:c1])
+            g = grad[:, ch]
+            sum_g[ch] = _channel_dot(g)  # = db
+            if needs_sum_g_xhat:
+                sum_g_xhat[ch] = _channel_dot(g, centered[:, ch]) * invstd[ch]  # = dW
+            if not needs_dx:
+                return
+            d = dx[:, ch]
             if self.training:
                 # dX = w / std * (dY - mean(dY) - x_hat * mean(dY * x_hat))
-                dx = centered * (-invstd * sum_g_xhat / self.count).reshape(shape)
-                dx += grad
-                dx -= (sum_g / self.count).reshape(shape)
-                dx *= scale.reshape(shape)
+                xp.multiply(centered[:, ch], (-invstd[ch] * sum_g_xhat[ch] / self.count).reshape(shape), out=d)
+                d += g
+                d -= (sum_g[ch] / self.count).reshape(shape)
+                d *= scale[ch].reshape(shape)
             else:
                 # dX = dY * w / sqrt(running_var + eps)
-                dx = grad * scale.reshape(shape)
+                xp.multiply(g, scale[ch].reshape(shape), out=d)
+
+        parallel_slices(differentiate, grad.shape[1], xp, grad.size)
         # dW = sum(dY * x_hat), db = sum(dY)
         dw = sum_g_xhat if self.needs_input_grad[1] else None
         db = sum_g if self.needs_input_grad[2] else None

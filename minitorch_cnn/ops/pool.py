@@ -9,7 +9,7 @@ Adaptive pooling gives output cell i the input rows
 ``floor(i*H/OH) <= h < ceil((i+1)*H/OH)`` (bins may overlap), as PyTorch does.
 """
 from ..autograd.function import Function
-from ..backend import get_array_module, kernel, scatter_add
+from ..backend import get_array_module, kernel, parallel_slices, scatter_add
 from .im2col import pad_image, window_slices
 
 
@@ -47,14 +47,20 @@ class MaxPool2d(Function):
             out, self._indices = fast(x, self.kernel_size, self.stride, self.padding, self.dilation, self.out_size)
             return out
         padded = pad_image(x, self.padding, -xp.inf)
-        views = [padded[index] for _, _, index in self._windows()]
-        # the max itself: a chain of elementwise maxima (NaN propagates, as in PyTorch);
-        # the first maximum allocates out (max(v, v) copies v when the kernel is 1x1)
-        out = xp.maximum(views[0], views[-1])
-        for v in views[1:-1]:
-            xp.maximum(out, v, out=out)
+        out = xp.empty(x.shape[:2] + tuple(self.out_size), dtype=x.dtype)
         # where each max came from: found now for return_indices, else only if backward runs
-        self._offset = self._argmax(xp, views, out) if self.return_indices else None
+        self._offset = xp.empty(out.shape, dtype=xp.int16) if self.return_indices else None
+
+        def pool(c0, c1):
+            views, o = self._views(padded[:, c0:c1]), out[:, c0:c1]
+            # the max itself: a chain of elementwise maxima (NaN propagates, as in PyTorch)
+            xp.maximum(views[0], views[-1], out=o)
+            for v in views[1:-1]:
+                xp.maximum(o, v, out=o)
+            if self._offset is not None:
+                self._offset[:, c0:c1] = self._argmax(xp, views, o)
+
+        parallel_slices(pool, x.shape[1], xp, padded.size)  # channels split over the CPU's threads
         self.save_for_backward(padded, out)  # (padded is x itself without padding; freed after backward)
         return out
 
@@ -63,9 +69,12 @@ class MaxPool2d(Function):
         """Kernel offset i*kw + j of each maximum, (N, C, OH, OW) int16."""
         if self._offset is None:
             padded, out = self.saved_tensors
-            views = [padded[index] for _, _, index in self._windows()]
-            self._offset = self._argmax(get_array_module(out), views, out)
+            self._offset = self._argmax(get_array_module(out), self._views(padded), out)
         return self._offset
+
+    def _views(self, padded):
+        """The (N, C, OH, OW) view of ``padded`` for each kernel offset, in order i*kw + j."""
+        return [padded[index] for _, _, index in self._windows()]
 
     def _windows(self):
         return window_slices(self.kernel_size, self.stride, self.dilation, self.out_size)
@@ -123,15 +132,23 @@ class MaxPool2d(Function):
         fast = kernel("max_pool2d_backward", xp)
         if fast is not None and getattr(self, "_indices", None) is not None:
             return fast(grad, self._indices, self.x_shape, self.kernel_size, self.stride, self.padding, self.dilation)
-        offset = self.offset
-        dx = _padded_zeros(xp, self.x_shape, self.padding, grad.dtype)
+        padded, out = self.saved_tensors
+        dx = xp.empty(padded.shape, dtype=grad.dtype)
         # windows that do not overlap reach each pixel at most once: a plain write replaces the add
         overlap = any(s < d * (k - 1) + 1 for k, s, d in zip(self.kernel_size, self.stride, self.dilation))
-        for k, (_, _, index) in enumerate(self._windows()):
-            if overlap:
-                dx[index] += grad * (offset == k)
-            else:
-                xp.multiply(grad, offset == k, out=dx[index])
+
+        def scatter(c0, c1):
+            g, d = grad[:, c0:c1], dx[:, c0:c1]
+            views = self._views(padded[:, c0:c1])
+            offset = self._offset[:, c0:c1] if self._offset is not None else self._argmax(xp, views, out[:, c0:c1])
+            d.fill(0)
+            for k, (_, _, index) in enumerate(self._windows()):
+                if overlap:
+                    d[index] += g * (offset == k)
+                else:
+                    xp.multiply(g, offset == k, out=d[index])
+
+        parallel_slices(scatter, grad.shape[1], xp, dx.size)  # channels split over the CPU's threads
         return _crop(dx, self.x_shape, self.padding)
 
 

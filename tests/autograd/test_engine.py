@@ -258,3 +258,18 @@ def test_backward_of_several_outputs_at_once():
     y1, y2 = (x * 2).sum(), (x * x).sum()
     mt.autograd.backward([y1, y2])
     np.testing.assert_allclose(x.grad.numpy(), [2 + 2, 2 + 4])
+
+
+def test_gradient_passed_to_backward_is_never_aliased_by_a_grad():
+    """backward(v) does not copy v up front, so every .grad that would hold v's array holds a copy."""
+    v = mt.ones(3)
+    leaf = mt.randn(3, requires_grad=True)
+    leaf.backward(v)  # v flows straight into the leaf
+    mid_leaf = mt.randn(3, requires_grad=True)
+    y = mid_leaf + 0
+    y.retain_grad()
+    y.backward(v)  # Add hands v on unchanged: to y.grad (retained) and to the leaf
+    v.data[:] = 5.0
+    y.grad.data[:] = 9.0
+    np.testing.assert_array_equal(leaf.grad.numpy(), np.ones(3))
+    np.testing.assert_array_equal(mid_leaf.grad.numpy(), np.ones(3))
