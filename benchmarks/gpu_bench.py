@@ -158,26 +158,22 @@ def mt_inputs(device, batch, size, classes):
     return mt.randn(batch, 3, size, size, device=device), mt.randint(0, classes, (batch,), device=device)
 
 
-def torch_step(torch, model, x, y):
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=1e-4)
-
-    def step():
-        optimizer.zero_grad()
-        loss = torch.nn.functional.cross_entropy(model(x), y)
-        loss.backward()
-        optimizer.step()
-        return loss
-    return step
-
-
-def torch_resnet20(state_dict):
-    """PyTorch's ResNet-20 from benchmarks/models.py (same architecture and weights as ours)."""
+def _cpu_benchmarks():
+    """benchmarks/models.py, which holds PyTorch's ResNet-20 and training step (same architecture and recipe as ours)."""
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("bench_models", os.path.join(os.path.dirname(__file__), "models.py"))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return module.torch_resnet20(state_dict)
+    return module
+
+
+def torch_step(torch, model, x, y):
+    return _cpu_benchmarks().torch_train_step(torch, model, x, y)
+
+
+def torch_resnet20(state_dict):
+    return _cpu_benchmarks().torch_resnet20(state_dict)
 
 
 def torch_resnet50(torch):

@@ -13,10 +13,9 @@ import sys
 import time
 import timeit
 
-import numpy as np
-
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-import minitorch_cnn as mt  # noqa: E402
+import minitorch_cnn as mt  # noqa: E402  (before NumPy: it sets OPENBLAS_THREAD_TIMEOUT, see backend.py)
+import numpy as np  # noqa: E402
 
 try:
     import torch

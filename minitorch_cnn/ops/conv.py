@@ -26,7 +26,7 @@ import numpy as np
 
 from ..autograd.function import Function
 from ..backend import get_array_module
-from .im2col import col2im, conv_out_size, im2col
+from .im2col import col2im, conv_out_size, im2col, swap_batch_and_channels
 
 
 def grouped_matmul(a, b):
@@ -86,7 +86,7 @@ class Conv2d(Function):
         # dW needs cols. The CPU keeps them (a second im2col costs time there); CuPy keeps x and redoes
         # im2col in backward: cols are kh*kw times x and made ResNet-20's peak GPU memory 3.65x PyTorch's.
         self.save_for_backward(w, cols if xp is np else x)  # (saved buffers are freed once backward has run)
-        return xp.ascontiguousarray(out.transpose(1, 0, 2, 3))
+        return swap_batch_and_channels(out)
 
     def backward(self, grad):
         xp = get_array_module(grad)
@@ -95,7 +95,7 @@ class Conv2d(Function):
         w, cols_or_x = self.saved_tensors
         g = self.groups
         c_out, _, kh, kw = self.w_shape
-        dy = xp.ascontiguousarray(grad.transpose(1, 0, 2, 3)).reshape(g, c_out // g, -1)  # (G, C_out/G, M)
+        dy = swap_batch_and_channels(grad).reshape(g, c_out // g, -1)  # (G, C_out/G, M)
         dx = dw = db = None
         if self.needs_input_grad[1]:  # (first: recomputed cols are freed before dX's buffers exist)
             # dW = dY cols^T
@@ -103,7 +103,7 @@ class Conv2d(Function):
             dw = self._weight_grad(xp, dy, cols)
         if self.needs_input_grad[0] and self._full_padding() is not None:
             # dX = conv2d(dY, rot180(W)^T, padding = d*(k-1) - p)
-            dx = self._input_grad_by_convolution(xp, grad, w)
+            dx = self._input_grad_by_convolution(grad, w)
         elif self.needs_input_grad[0]:
             # dX = col2im(W^T dY)
             dcols = grouped_matmul(w.reshape(g, c_out // g, -1).swapaxes(1, 2), dy)  # (G, K, M)
@@ -129,7 +129,7 @@ class Conv2d(Function):
             return None
         return full
 
-    def _input_grad_by_convolution(self, xp, grad, w):
+    def _input_grad_by_convolution(self, grad, w):
         """dX (N, C_in, H, W) as the correlation of dY with W flipped in space, in/out channels swapped per group."""
         g = self.groups
         c_out, c_in_g, kh, kw = self.w_shape
@@ -138,7 +138,7 @@ class Conv2d(Function):
         w_t = w_t.reshape(g, c_in_g, -1)
         cols = _grouped_cols(grad, (kh, kw), (1, 1), self._full_padding(), self.dilation, self.x_shape[2:], g)
         dx = grouped_matmul(w_t, cols).reshape(self.x_shape[1], self.x_shape[0], *self.x_shape[2:])
-        return xp.ascontiguousarray(dx.transpose(1, 0, 2, 3))
+        return swap_batch_and_channels(dx)
 
     def _pointwise_backward(self, grad):
         w, x = self.saved_tensors

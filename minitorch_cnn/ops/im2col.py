@@ -56,6 +56,21 @@ def pad_image(x, padding, value=0.0):
     return out
 
 
+def swap_batch_and_channels(a):
+    """(A, B, H, W) -> (B, A, H, W) as a new C-contiguous array, rows split over the CPU's threads.
+
+    Convolution's GEMMs work channel-major, (C, N, H, W); tensors are (N, C, H, W).
+    """
+    xp = get_array_module(a)
+    out = xp.empty((a.shape[1], a.shape[0]) + a.shape[2:], dtype=a.dtype)
+
+    def copy(b0, b1):
+        out[b0:b1] = a[:, b0:b1].swapaxes(0, 1)
+
+    parallel_slices(copy, a.shape[1], xp, a.size)
+    return out
+
+
 def window_slices(kernel_size, stride, dilation, out_size):
     """Yield (i, j, index): ``padded[index]`` is the (N, C, OH, OW) view of kernel offset (i, j)."""
     (kh, kw), (sh, sw), (dh, dw), (oh, ow) = kernel_size, stride, dilation, out_size

@@ -173,11 +173,6 @@ def test_im2col_and_col2im_split_over_threads_give_the_same_arrays():
     np.testing.assert_array_equal(dx3, dx1)
 
 
-def test_set_num_threads_rejects_nonsense():
-    with pytest.raises(ValueError, match="set_num_threads expects a positive number of threads, but got 0"):
-        mt.set_num_threads(0)
-
-
 def test_conv2d_errors_name_the_numbers():
     x = mt.randn(2, 4, 5, 5)
     with pytest.raises(RuntimeError, match=r"expected input\[2, 4, 5, 5\] to have 3 channels, but got 4"):

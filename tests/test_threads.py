@@ -1,0 +1,61 @@
+"""CPU threads: ops that split their work over threads give the same bits as one thread."""
+import numpy as np
+import pytest
+
+import minitorch_cnn as mt
+import minitorch_cnn.nn.functional as F
+from minitorch_cnn import backend
+
+
+@pytest.fixture
+def threads(monkeypatch):
+    """Set the thread count (restored afterwards); every job is split, however small."""
+    monkeypatch.setattr(backend, "PARALLEL_MIN_ELEMENTS", 0)
+    before = mt.get_num_threads()
+    yield mt.set_num_threads
+    mt.set_num_threads(before)
+
+
+def test_parallel_slices_cover_the_range_once_and_reraise(threads):
+    threads(3)
+    seen = np.zeros(10, dtype=int)
+
+    def work(start, stop):
+        seen[start:stop] += 1
+
+    backend.parallel_slices(work, 10, np, 10)
+    np.testing.assert_array_equal(seen, np.ones(10, dtype=int))
+
+    def fail(start, stop):
+        if start > 0:
+            raise ValueError(f"slice {start}:{stop} failed")
+
+    with pytest.raises(ValueError, match="slice 3:6 failed"):
+        backend.parallel_slices(fail, 10, np, 10)
+
+
+def _forward_backward(seed):
+    """Outputs and gradients of relu, batch norm, max-pool and conv on one input."""
+    rng = np.random.default_rng(seed)
+    x = mt.tensor(rng.standard_normal((5, 6, 9, 9)), requires_grad=True)
+    w = mt.tensor(rng.standard_normal((6, 6, 3, 3)), requires_grad=True)
+    gamma = mt.tensor(rng.standard_normal(6), requires_grad=True)
+    h = F.conv2d(x, w, padding=1)
+    h = F.relu(F.batch_norm(h, mt.zeros(6, dtype=mt.float64), mt.ones(6, dtype=mt.float64), gamma, training=True))
+    out = F.max_pool2d(h, 3, stride=2, padding=1)[:, :, :4, :4] + F.max_pool2d(h, 2)  # (5x5, 4x4)
+    out.backward(mt.tensor(rng.standard_normal(out.shape)))
+    return [out.detach().numpy(), x.grad.numpy(), w.grad.numpy(), gamma.grad.numpy()]
+
+
+def test_ops_give_the_same_bits_on_one_and_on_three_threads(threads):
+    threads(1)
+    one = _forward_backward(0)
+    threads(3)
+    three = _forward_backward(0)
+    for a, b in zip(one, three):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_set_num_threads_rejects_nonsense():
+    with pytest.raises(ValueError, match="set_num_threads expects a positive number of threads, but got 0"):
+        mt.set_num_threads(0)
