@@ -15,7 +15,8 @@ channels, dX = conv2d(dY, rot180(W)^T, padding = d*(k-1) - p). It reuses
 im2col + GEMM and replaces col2im's kh*kw strided adds: for ResNet-20's 3x3
 convolutions it made the whole training step 1.2x faster here. It unfolds dY,
 C_out*kh*kw rows where col2im's W^T dY has C_in*kh*kw, so it is used when
-C_out <= C_in (LeNet's 6->16 5x5 ran 2x slower with it). Strided convolutions use col2im.
+C_out <= C_in (LeNet's 6->16 5x5 ran 2x slower with it). Strided convolutions, and
+CUDA, where col2im is one gather kernel, use col2im.
 
 A pointwise convolution (1x1 kernel, stride 1, no padding, one group) skips
 im2col, which would only transpose x: each image is already a (C_in, H*W)
@@ -25,7 +26,7 @@ transposes either way (measured 3x faster than im2col + GEMM for 64->128, 32x32)
 import numpy as np
 
 from ..autograd.function import Function
-from ..backend import get_array_module
+from ..backend import get_array_module, kernel
 from .im2col import col2im, conv_out_size, im2col, swap_batch_and_channels
 
 
@@ -101,7 +102,8 @@ class Conv2d(Function):
             # dW = dY cols^T
             cols = cols_or_x if xp is np else self._cols(cols_or_x, grad.shape[2:])
             dw = self._weight_grad(xp, dy, cols)
-        if self.needs_input_grad[0] and self._full_padding() is not None:
+        # (where col2im has its own kernel, on CUDA, that kernel is kept: it was what the GPU runs measured)
+        if self.needs_input_grad[0] and kernel("col2im", xp) is None and self._full_padding() is not None:
             # dX = conv2d(dY, rot180(W)^T, padding = d*(k-1) - p)
             dx = self._input_grad_by_convolution(grad, w)
         elif self.needs_input_grad[0]:

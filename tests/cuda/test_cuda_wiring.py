@@ -45,9 +45,7 @@ def make_params(rng):
 
 
 def forward(p, x, y, running):
-    # stride 2: conv's input gradient then runs col2im (stride 1 is a convolution of dY instead);
-    # no bias before batch norm: its gradient would be ~0
-    h = F.conv2d(x, p["conv"], stride=2, padding=1)                          # 8x8 -> 4x4
+    h = F.conv2d(x, p["conv"], stride=2, padding=1)  # no bias before batch norm: its gradient would be ~0
     h = F.relu(F.batch_norm(h, *running, p["gamma"], p["beta"], training=True))
     h = F.max_pool2d(h, 3, stride=2, padding=1)                              # 4x4 -> 2x2
     h = F.avg_pool2d(h, 2, stride=2, padding=1, count_include_pad=False)     # 2x2 -> 2x2
