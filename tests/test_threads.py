@@ -5,6 +5,7 @@ import pytest
 import minitorch_cnn as mt
 import minitorch_cnn.nn.functional as F
 from minitorch_cnn import backend
+from minitorch_cnn.ops.im2col import col2im, im2col
 
 
 @pytest.fixture
@@ -54,6 +55,19 @@ def test_ops_give_the_same_bits_on_one_and_on_three_threads(threads):
     three = _forward_backward(0)
     for a, b in zip(one, three):
         np.testing.assert_array_equal(a, b)
+
+
+def test_im2col_and_col2im_give_the_same_arrays_on_one_and_on_three_threads(threads):
+    x = np.random.default_rng(0).standard_normal((2, 9, 7, 6)).astype(np.float32)
+    geometry = ((3, 2), (2, 1), ((1, 2), (0, 1)), (2, 1))
+    results = []
+    for n in (1, 3):
+        threads(n)
+        cols = im2col(x, *geometry, out_size=(3, 6))
+        batch_last = np.ascontiguousarray(cols.transpose(0, 1, 2, 4, 5, 3))
+        results.append([cols, col2im(cols, x.shape, *geometry), col2im(batch_last, x.shape, *geometry, batch_last=True)])
+    for one, three in zip(*results):
+        np.testing.assert_array_equal(three, one)
 
 
 def test_set_num_threads_rejects_nonsense():

@@ -27,7 +27,7 @@ import numpy as np
 
 from ..autograd.function import Function
 from ..backend import get_array_module, kernel
-from .im2col import col2im, conv_out_size, im2col, swap_batch_and_channels
+from .im2col import col2im, conv_out_size, im2col, swap_batch_and_channels, transposed_copy
 
 
 def grouped_matmul(a, b):
@@ -108,9 +108,7 @@ class Conv2d(Function):
             dx = self._input_grad_by_convolution(grad, w)
         elif self.needs_input_grad[0]:
             # dX = col2im(W^T dY)
-            dcols = grouped_matmul(w.reshape(g, c_out // g, -1).swapaxes(1, 2), dy)  # (G, K, M)
-            dcols = dcols.reshape(self.x_shape[1], kh, kw, self.x_shape[0], *grad.shape[2:])
-            dx = col2im(dcols, self.x_shape, (kh, kw), self.stride, self.padding, self.dilation)
+            dx = self._input_grad_by_col2im(xp, grad, dy, w)
         if self.needs_input_grad[2]:
             # db = sum of dY over batch and pixels
             db = dy.reshape(c_out, -1).sum(axis=1)
@@ -141,6 +139,22 @@ class Conv2d(Function):
         cols = _grouped_cols(grad, (kh, kw), (1, 1), self._full_padding(), self.dilation, self.x_shape[2:], g)
         dx = grouped_matmul(w_t, cols).reshape(self.x_shape[1], self.x_shape[0], *self.x_shape[2:])
         return swap_batch_and_channels(dx)
+
+    def _input_grad_by_col2im(self, xp, grad, dy, w):
+        """dX = col2im(W^T dY). dY: (G, C_out/G, M) with M = (N, OH, OW).
+
+        NumPy's col2im is fastest with the batch innermost, so there dY is first laid out
+        (C_out, OH, OW, N) (the copy costs less than it saves); CUDA's col2im kernel takes M as it is.
+        """
+        g = self.groups
+        c_out, _, kh, kw = self.w_shape
+        batch_last = kernel("col2im", xp) is None
+        if batch_last:
+            dy = transposed_copy(grad, (1, 2, 3, 0)).reshape(dy.shape)  # M = (OH, OW, N)
+        dcols = grouped_matmul(w.reshape(g, c_out // g, -1).swapaxes(1, 2), dy)  # (G, K, M)
+        m_shape = grad.shape[2:] + grad.shape[:1] if batch_last else grad.shape[:1] + grad.shape[2:]
+        dcols = dcols.reshape(self.x_shape[1], kh, kw, *m_shape)
+        return col2im(dcols, self.x_shape, (kh, kw), self.stride, self.padding, self.dilation, batch_last)
 
     def _pointwise_backward(self, grad):
         w, x = self.saved_tensors

@@ -56,19 +56,22 @@ def pad_image(x, padding, value=0.0):
     return out
 
 
-def swap_batch_and_channels(a):
-    """(A, B, H, W) -> (B, A, H, W) as a new C-contiguous array, rows split over the CPU's threads.
-
-    Convolution's GEMMs work channel-major, (C, N, H, W); tensors are (N, C, H, W).
-    """
+def transposed_copy(a, axes):
+    """``a.transpose(axes)`` as a new C-contiguous array; its first axis is split over the CPU's threads."""
     xp = get_array_module(a)
-    out = xp.empty((a.shape[1], a.shape[0]) + a.shape[2:], dtype=a.dtype)
+    out = xp.empty(tuple(a.shape[k] for k in axes), dtype=a.dtype)
 
-    def copy(b0, b1):
-        out[b0:b1] = a[:, b0:b1].swapaxes(0, 1)
+    def copy(r0, r1):
+        rows = tuple(slice(r0, r1) if k == axes[0] else slice(None) for k in range(a.ndim))
+        out[r0:r1] = a[rows].transpose(axes)
 
-    parallel_slices(copy, a.shape[1], xp, a.size)
+    parallel_slices(copy, out.shape[0], xp, a.size)
     return out
+
+
+def swap_batch_and_channels(a):
+    """(A, B, H, W) -> (B, A, H, W), copied: convolution's GEMMs work channel-major, (C, N, H, W)."""
+    return transposed_copy(a, (1, 0, 2, 3))
 
 
 def window_slices(kernel_size, stride, dilation, out_size):
@@ -104,25 +107,34 @@ def im2col(x, kernel_size, stride, padding, dilation, out_size, pad_value=0.0):
     return cols
 
 
-def col2im(cols, x_shape, kernel_size, stride, padding, dilation):
+def col2im(cols, x_shape, kernel_size, stride, padding, dilation, batch_last=False):
     """The adjoint of im2col: add every column entry back where it was read from.
 
-    cols: (C, kh, kw, N, OH, OW) as returned by im2col. Returns dx of ``x_shape`` (N, C, H, W).
-    Overlapping windows accumulate: one strided add per kernel offset.
+    cols: (C, kh, kw, N, OH, OW) as returned by im2col, or (C, kh, kw, OH, OW, N) with
+    ``batch_last``. Returns dx of ``x_shape`` (N, C, H, W). Overlapping windows accumulate:
+    one strided add per kernel offset. With the batch innermost each add moves rows of OW*N
+    numbers instead of OW, which NumPy does 1.3-3x faster (LeNet's and ResNet-20's shapes here).
     """
     xp = get_array_module(cols)
     fast = kernel("col2im", xp)
     if fast is not None:  # CUDA: one gather kernel (measured 1.1x the strided adds below)
-        return fast(cols, x_shape, kernel_size, stride, padding, dilation)
+        return fast(cols, x_shape, kernel_size, stride, padding, dilation, batch_last)
     (top, bottom), (left, right) = padding
     n, c, h, w = x_shape
+    hp, wp = h + top + bottom, w + left + right
     dx = xp.empty(x_shape, dtype=cols.dtype)
 
     def fold(c0, c1):
-        padded = xp.zeros((c1 - c0, n, h + top + bottom, w + left + right), dtype=cols.dtype)
-        for i, j, index in window_slices(kernel_size, stride, dilation, cols.shape[4:]):
-            padded[index] += cols[c0:c1, i, j]
-        dx[:, c0:c1] = padded[:, :, top : top + h, left : left + w].transpose(1, 0, 2, 3)
+        # the padded image seen as (c, Hp, Wp, N) in either layout, so one index serves both
+        if batch_last:
+            image = xp.zeros((c1 - c0, hp, wp, n), dtype=cols.dtype)
+            blocks = cols[c0:c1]  # (c, kh, kw, OH, OW, N)
+        else:
+            image = xp.zeros((c1 - c0, n, hp, wp), dtype=cols.dtype).transpose(0, 2, 3, 1)
+            blocks = cols[c0:c1].transpose(0, 1, 2, 4, 5, 3)
+        for i, j, (_, _, rows, columns) in window_slices(kernel_size, stride, dilation, blocks.shape[3:5]):
+            image[:, rows, columns] += blocks[:, i, j]
+        dx[:, c0:c1] = image[:, top : top + h, left : left + w].transpose(3, 0, 1, 2)
 
     parallel_slices(fold, c, xp, cols.size)  # channels split over the CPU's threads
     return dx

@@ -128,3 +128,17 @@ def test_max_pool_indices_through_the_cuda_branch(request):
     generic = F.max_pool2d(x, 3, 2, 1, ceil_mode=True, return_indices=True)[1].numpy()
     request.getfixturevalue("wired")
     np.testing.assert_array_equal(F.max_pool2d(x, 3, 2, 1, ceil_mode=True, return_indices=True)[1].numpy(), generic)
+
+
+@pytest.mark.parametrize("batch_last", [False, True], ids=["batch-major", "batch-last"])
+def test_col2im_kernel_reads_both_column_layouts(emulated, batch_last):
+    """The gather kernel indexes cols through their strides: (C, kh, kw, N, OH, OW) or (C, kh, kw, OH, OW, N)."""
+    from minitorch_cnn.ops.im2col import col2im
+
+    rng = np.random.default_rng(5)
+    geometry = ((3, 2), (2, 1), ((1, 2), (0, 1)), (2, 1))
+    cols = rng.standard_normal((3, 3, 2, 2, 3, 6))  # for x (2, 3, 7, 6), out (3, 6)
+    expected = col2im(cols, (2, 3, 7, 6), *geometry)
+    if batch_last:
+        cols = np.ascontiguousarray(cols.transpose(0, 1, 2, 4, 5, 3))
+    np.testing.assert_allclose(emulated["col2im"](cols, (2, 3, 7, 6), *geometry, batch_last), expected, atol=1e-12)

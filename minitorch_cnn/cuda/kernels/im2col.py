@@ -48,17 +48,18 @@ _COL2IM = cp.ElementwiseKernel(
 )
 
 
-# cols axis k holds canonical axis COLS_AXES[k] of (N, C, KH, KW, OH, OW): here (C, KH, KW, N, OH, OW)
+# cols axis k holds canonical axis COLS_AXES[k] of (N, C, KH, KW, OH, OW): here (C, KH, KW, N, OH, OW),
+# or (C, KH, KW, OH, OW, N) with batch_last
 COLS_AXES = (1, 2, 3, 0, 4, 5)
-_TO_CANONICAL = tuple(int(a) for a in np.argsort(COLS_AXES))
+COLS_AXES_BATCH_LAST = (1, 2, 3, 4, 5, 0)
 
 
-def col2im(cols, x_shape, kernel_size, stride, padding, dilation):
-    """cols (C, KH, KW, N, OH, OW) -> dx (N, C, H, W): the adjoint of ``im2col``."""
+def col2im(cols, x_shape, kernel_size, stride, padding, dilation, batch_last=False):
+    """cols (C, KH, KW, N, OH, OW), or (C, KH, KW, OH, OW, N) -> dx (N, C, H, W): the adjoint of ``im2col``."""
     N, C, H, W = x_shape
     (KH, KW), (SH, SW), (DH, DW) = kernel_size, stride, dilation
     (PH, _), (PW, _) = padding
-    view = cols.transpose(_TO_CANONICAL)
+    view = cols.transpose(tuple(int(a) for a in np.argsort(COLS_AXES_BATCH_LAST if batch_last else COLS_AXES)))
     OH, OW = view.shape[4], view.shape[5]
     x = cp.empty((N, C, H, W), dtype=cols.dtype)
     _COL2IM(view, C, H, W, KH, KW, OH, OW, SH, SW, PH, PW, DH, DW, *element_strides(view), x)
