@@ -12,6 +12,20 @@ def _channel_shape(x):
     return (1, x.shape[1]) + (1,) * (x.ndim - 2)
 
 
+def _per_channel(v, like):
+    """The (c,) vector v laid out like one sample of ``like``: (1, c, *rest), contiguous.
+
+    NumPy combines an array with this about 2x faster than with the (1, c, 1, 1) view: a
+    stride-0 operand inside the inner loop leaves its fast path (0.18 vs 0.32 ms per 1M
+    float32 here). The copy is 1/N of the array; below 4 samples the view is kept.
+    """
+    view = v.reshape(_channel_shape(like))
+    if like.shape[0] < 4:
+        return view
+    xp = get_array_module(v)
+    return xp.ascontiguousarray(xp.broadcast_to(view, (1,) + like.shape[1:]))
+
+
 def _channel_dot(a, b=None):
     """sum over every axis except 1 of a (or of a * b), as a (C,) vector.
 
@@ -48,20 +62,20 @@ class BatchNorm(Function):
         mean, var, invstd, scale = (xp.empty(x.shape[1], dtype=x.dtype) for _ in range(4))
 
         def normalise(c0, c1):
-            ch, shape = slice(c0, c1), _channel_shape(x[:, c0:c1])
+            ch, x_ch = slice(c0, c1), x[:, c0:c1]
             if self.training:
-                mean[ch] = _channel_dot(x[:, ch]) / self.count
-                xp.subtract(x[:, ch], mean[ch].reshape(shape), out=centered[:, ch])
+                mean[ch] = _channel_dot(x_ch) / self.count
+                xp.subtract(x_ch, _per_channel(mean[ch], x_ch), out=centered[:, ch])
                 var[ch] = _channel_dot(centered[:, ch], centered[:, ch]) / self.count
             else:
                 mean[ch], var[ch] = self.mean[ch], self.var[ch]
-                xp.subtract(x[:, ch], mean[ch].reshape(shape), out=centered[:, ch])
+                xp.subtract(x_ch, _per_channel(mean[ch], x_ch), out=centered[:, ch])
             invstd[ch] = 1.0 / xp.sqrt(var[ch] + self.eps)
             # x_hat * weight = centered * scale: x_hat itself is never formed (one pass fewer)
             scale[ch] = invstd[ch] if weight is None else invstd[ch] * weight[ch]
-            xp.multiply(centered[:, ch], scale[ch].reshape(shape), out=out[:, ch])
+            xp.multiply(centered[:, ch], _per_channel(scale[ch], x_ch), out=out[:, ch])
             if bias is not None:
-                out[:, ch] += bias[ch].reshape(shape)
+                out[:, ch] += _per_channel(bias[ch], x_ch)
 
         parallel_slices(normalise, x.shape[1], xp, x.size)
         if self.training:
@@ -78,8 +92,7 @@ class BatchNorm(Function):
         dx = xp.empty_like(grad) if needs_dx else None
 
         def differentiate(c0, c1):
-            ch, shape = slice(c0, c1), _channel_shape(grad[:, c0:c1])
-            g = grad[:, ch]
+            ch, g = slice(c0, c1), grad[:, c0:c1]
             sum_g[ch] = _channel_dot(g)  # = db
             if needs_sum_g_xhat:
                 sum_g_xhat[ch] = _channel_dot(g, centered[:, ch]) * invstd[ch]  # = dW
@@ -88,13 +101,13 @@ class BatchNorm(Function):
             d = dx[:, ch]
             if self.training:
                 # dX = w / std * (dY - mean(dY) - x_hat * mean(dY * x_hat))
-                xp.multiply(centered[:, ch], (-invstd[ch] * sum_g_xhat[ch] / self.count).reshape(shape), out=d)
+                xp.multiply(centered[:, ch], _per_channel(-invstd[ch] * sum_g_xhat[ch] / self.count, g), out=d)
                 d += g
-                d -= (sum_g[ch] / self.count).reshape(shape)
-                d *= scale[ch].reshape(shape)
+                d -= _per_channel(sum_g[ch] / self.count, g)
+                d *= _per_channel(scale[ch], g)
             else:
                 # dX = dY * w / sqrt(running_var + eps)
-                xp.multiply(g, scale[ch].reshape(shape), out=d)
+                xp.multiply(g, _per_channel(scale[ch], g), out=d)
 
         parallel_slices(differentiate, grad.shape[1], xp, grad.size)
         # dW = sum(dY * x_hat), db = sum(dY)
