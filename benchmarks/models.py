@@ -27,7 +27,7 @@ def median_seconds(fn, repeat, warmup=1):
         fn()
     times = []
     for _ in range(repeat):
-        time.sleep(0.05)  # let idle worker threads (PyTorch's OpenMP, OpenBLAS) stop spinning first
+        time.sleep(0.02)  # let idle worker threads (PyTorch's OpenMP, OpenBLAS) stop spinning first
         start = time.perf_counter()
         fn()
         times.append(time.perf_counter() - start)
@@ -127,7 +127,7 @@ def bench_resnet20(repeat, batch=128):
         step()  # warm-up
     for _ in range(repeat):
         for name, step in steps.items():
-            time.sleep(0.05)  # let idle worker threads (PyTorch's OpenMP, OpenBLAS) stop spinning first
+            time.sleep(0.02)  # let idle worker threads (PyTorch's OpenMP, OpenBLAS) stop spinning first
             start = time.perf_counter()
             step()
             times[name].append(time.perf_counter() - start)
