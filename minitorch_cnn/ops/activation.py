@@ -78,14 +78,16 @@ class LogSoftmax(Function):
     def forward(self, x):
         xp = get_array_module(x)
         shifted = x - x.max(axis=self.dim, keepdims=True)
-        out = shifted - xp.log(xp.exp(shifted).sum(axis=self.dim, keepdims=True))
-        self.save_for_backward(out)
-        return out
+        e = xp.exp(shifted)
+        total = e.sum(axis=self.dim, keepdims=True)
+        # softmax = e / total: kept as its two factors, so backward needs no second exp
+        self.save_for_backward(e, total)
+        return shifted - xp.log(total)
 
     def backward(self, g):
         # dX = dY - softmax(x) * sum(dY)
-        (out,) = self.saved_tensors
-        return g - get_array_module(out).exp(out) * g.sum(axis=self.dim, keepdims=True)
+        e, total = self.saved_tensors
+        return g - e * (g.sum(axis=self.dim, keepdims=True) / total)
 
 
 class Hardtanh(Function):

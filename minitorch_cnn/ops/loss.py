@@ -42,8 +42,12 @@ class NLLLoss(Function):
         scale = -self.item_weight * grad
         if self.reduction == "mean":
             scale = scale / self.total_weight
-        classes = xp.arange(self.shape[1]).reshape((1, -1) + (1,) * (len(self.shape) - 2))
-        return (xp.expand_dims(self.safe, 1) == classes) * xp.expand_dims(scale, 1).astype(grad.dtype, copy=False)
+        # one write per item into zeros, with the class axis moved last so that a row is one item
+        n, c = self.shape[:2]
+        dlogp = xp.zeros((n,) + tuple(self.shape[2:]) + (c,), dtype=grad.dtype)
+        rows = dlogp.reshape(-1, c)
+        rows[xp.arange(rows.shape[0]), self.safe.reshape(-1)] = scale.reshape(-1)
+        return xp.moveaxis(dlogp, -1, 1)
 
 
 class FusedCrossEntropy(Function):
