@@ -74,14 +74,21 @@ def get_num_threads():
     return _num_threads
 
 
+def _parts(length, xp, elements):
+    """Into how many slices a job of ``elements`` numbers over ``length`` rows is split (1: not split)."""
+    if xp is not np or elements < PARALLEL_MIN_ELEMENTS:
+        return 1
+    return min(_num_threads, length)
+
+
 def parallel_slices(work, length, xp, elements):
     """Call ``work(start, stop)`` on slices that cover range(length), one per CPU thread.
 
     ``work`` must touch disjoint memory for disjoint slices. Runs in the calling thread on
     CuPy (the GPU is parallel already), with one thread, or for small jobs (``elements`` in all).
     """
-    parts = min(_num_threads, length)
-    if xp is not np or parts < 2 or elements < PARALLEL_MIN_ELEMENTS:
+    parts = _parts(length, xp, elements)
+    if parts < 2:
         work(0, length)
         return
     global _thread_pool
@@ -99,10 +106,10 @@ def parallel_map(fn, *arrays, out):
 
     For elementwise work: ``arrays`` and ``out`` share one shape. Returns ``out``.
     """
-    if out.ndim == 0:
+    xp = get_array_module(out)
+    if out.ndim == 0 or _parts(out.shape[0], xp, out.size) < 2:  # (small tensors skip the slicing too)
         fn(*arrays, out=out)
         return out
-    xp = get_array_module(out)
     parallel_slices(lambda r0, r1: fn(*(a[r0:r1] for a in arrays), out=out[r0:r1]), out.shape[0], xp, out.size)
     return out
 
