@@ -6,6 +6,7 @@ module of its data, so one code path serves both backends.
 import ctypes
 import os
 import sys
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 # Before NumPy loads OpenBLAS: let its idle GEMM workers sleep at once instead of spinning for
@@ -50,13 +51,24 @@ _reuse_freed_host_memory()
 # ---- CPU threads -------------------------------------------------------------------------------
 # NumPy runs one ufunc or copy on one core. Copies and ufunc loops release the GIL, so Python
 # threads working on disjoint slices of one array do use every core: that is how the memory-bound
-# shared machinery (im2col, col2im) runs in parallel, the way PyTorch's intra-op threads do.
+# ops (im2col, col2im, batch norm, max-pool, ReLU) run in parallel, the way PyTorch's intra-op threads do.
 _num_threads = max(1, int(os.environ.get("OMP_NUM_THREADS", "0") or 0) or os.cpu_count() or 1)
 _thread_pool = None
+_POOL_NAME = "minitorch_cnn_worker"  # (its threads are named after it)
 # Handing a slice to a sleeping worker costs 40-160 us here (a VM wakes an idle core slowly), so
 # jobs below 1M elements (4 MB of float32) stay in one thread: a sweep of 256K-2M put the LeNet-5
 # step at its single-thread speed only from 1M up, and the ResNet-20 step 22% faster than one thread.
 PARALLEL_MIN_ELEMENTS = 1 << 20
+
+
+def _forget_thread_pool():
+    """A forked child has none of its parent's threads: it starts a pool of its own when it needs one."""
+    global _thread_pool
+    _thread_pool = None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_thread_pool)
 
 
 def set_num_threads(num_threads):
@@ -75,8 +87,11 @@ def get_num_threads():
 
 
 def _parts(length, xp, elements):
-    """Into how many slices a job of ``elements`` numbers over ``length`` rows is split (1: not split)."""
-    if xp is not np or elements < PARALLEL_MIN_ELEMENTS:
+    """Into how many slices a job of ``elements`` numbers over ``length`` rows is split (1: not split).
+
+    Work that is already running in a pool thread is not split again (it would wait on itself).
+    """
+    if xp is not np or elements < PARALLEL_MIN_ELEMENTS or threading.current_thread().name.startswith(_POOL_NAME):
         return 1
     return min(_num_threads, length)
 
@@ -93,7 +108,7 @@ def parallel_slices(work, length, xp, elements):
         return
     global _thread_pool
     if _thread_pool is None:
-        _thread_pool = ThreadPoolExecutor(_num_threads - 1, thread_name_prefix="minitorch_cnn")
+        _thread_pool = ThreadPoolExecutor(_num_threads - 1, thread_name_prefix=_POOL_NAME)
     bounds = [length * k // parts for k in range(parts + 1)]
     futures = [_thread_pool.submit(work, start, stop) for start, stop in zip(bounds[1:-1], bounds[2:])]
     work(bounds[0], bounds[1])  # the first slice in this thread, the others in the pool's

@@ -1,4 +1,6 @@
 """CPU threads: ops that split their work over threads give the same bits as one thread."""
+import threading
+
 import numpy as np
 import pytest
 
@@ -73,3 +75,37 @@ def test_im2col_and_col2im_give_the_same_arrays_on_one_and_on_three_threads(thre
 def test_set_num_threads_rejects_nonsense():
     with pytest.raises(ValueError, match="set_num_threads expects a positive number of threads, but got 0"):
         mt.set_num_threads(0)
+
+
+def test_work_in_a_pool_thread_is_not_split_again(threads):
+    """A job started inside a worker runs in place there (splitting it would wait on itself)."""
+    threads(2)
+    inner = []
+
+    def outer(start, stop):
+        backend.parallel_slices(lambda a, b: inner.append((a, b)), 4, np, 1 << 30)
+
+    runner = threading.Thread(target=backend.parallel_slices, args=(outer, 2, np, 1 << 30), daemon=True)
+    runner.start()
+    runner.join(timeout=30)
+    assert not runner.is_alive(), "a nested split waited on itself"
+    assert sorted(inner) == [(0, 2), (0, 4), (2, 4)]  # the calling thread's half split, the worker's not
+
+
+def test_a_forked_child_gets_a_pool_of_its_own(threads):
+    import multiprocessing
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("no fork on this platform")
+    threads(2)
+    backend.parallel_slices(lambda a, b: None, 2, np, 1 << 30)  # the parent's pool exists now
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Pool(1) as pool:
+        assert pool.apply_async(_split_sum_in_child).get(timeout=60) == 45
+
+
+def _split_sum_in_child():
+    backend.PARALLEL_MIN_ELEMENTS = 0
+    total = np.zeros(10)
+    backend.parallel_slices(lambda a, b: total.__setitem__(slice(a, b), np.arange(a, b)), 10, np, 10)
+    return int(total.sum())
