@@ -1,4 +1,6 @@
 """Activations and (log-)softmax."""
+import numpy as np
+
 from ..autograd.function import Function
 from ..backend import get_array_module, parallel_map
 from .special import erf
@@ -10,8 +12,8 @@ class ReLU(Function):
     def forward(self, x):
         xp = get_array_module(x)
         # against an array of zeros (one sample's worth, broadcast over the batch): NumPy's maximum
-        # with a scalar 0 takes a slow path, 0.7 vs 0.19 ms per 1M float32 here
-        zero = xp.zeros(x.shape[1:], dtype=x.dtype)
+        # with a scalar 0 takes a slow path, 0.7 vs 0.19 ms per 1M float32 here (CuPy has none)
+        zero = xp.zeros(x.shape[1:], dtype=x.dtype) if xp is np else 0
         out = parallel_map(lambda x, out: xp.maximum(x, zero, out=out), x, out=xp.empty_like(x))
         self.save_for_backward(out)
         return out
