@@ -8,7 +8,7 @@ width, the shortcut subsamples by 2 and pads the new channels with zeros. Parame
 from .. import nn
 from ..functions import flatten, pad
 from ._api import load_weights, register_model
-from .resnet import BasicBlock, conv3x3
+from .resnet import BasicBlock, conv3x3, init_conv_and_batch_norm
 
 
 class PadShortcut(nn.Module):
@@ -47,12 +47,7 @@ class CifarResNet(nn.Module):
         self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
         self.fc = nn.Linear(64, num_classes)
 
-        for m in self.modules():
-            if isinstance(m, nn.Conv2d):
-                nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
-            elif isinstance(m, nn.BatchNorm2d):
-                nn.init.constant_(m.weight, 1)
-                nn.init.constant_(m.bias, 0)
+        init_conv_and_batch_norm(self)
 
     def _make_layer(self, planes, blocks, stride):
         downsample = None

@@ -15,6 +15,16 @@ def conv3x3(in_planes, out_planes, stride=1, groups=1, dilation=1):
                      bias=False, dilation=dilation)
 
 
+def init_conv_and_batch_norm(model):
+    """torchvision's ResNet initialisation: He (fan_out) for every conv, BN weight 1 and bias 0."""
+    for m in model.modules():
+        if isinstance(m, nn.Conv2d):
+            nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
+        elif isinstance(m, nn.BatchNorm2d):
+            nn.init.constant_(m.weight, 1)
+            nn.init.constant_(m.bias, 0)
+
+
 def conv1x1(in_planes, out_planes, stride=1):
     """1x1 convolution (no bias)."""
     return nn.Conv2d(in_planes, out_planes, kernel_size=1, stride=stride, bias=False)
@@ -121,12 +131,7 @@ class ResNet(nn.Module):
         self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
         self.fc = nn.Linear(512 * block.expansion, num_classes)
 
-        for m in self.modules():
-            if isinstance(m, nn.Conv2d):
-                nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
-            elif isinstance(m, nn.BatchNorm2d):
-                nn.init.constant_(m.weight, 1)
-                nn.init.constant_(m.bias, 0)
+        init_conv_and_batch_norm(self)
 
         # Start each residual branch at zero so every block begins as the identity (Goyal et al. 2017).
         if zero_init_residual:

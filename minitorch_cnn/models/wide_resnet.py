@@ -7,7 +7,7 @@ Bottleneck form and lives in ``resnet.py``.)
 from .. import nn
 from ..functions import flatten
 from ._api import load_weights, register_model
-from .resnet import conv1x1, conv3x3
+from .resnet import conv1x1, conv3x3, init_conv_and_batch_norm
 
 
 class WideBasic(nn.Module):
@@ -56,14 +56,8 @@ class WideResNet(nn.Module):
         self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
         self.fc = nn.Linear(widths[2], num_classes)
 
-        for m in self.modules():
-            if isinstance(m, nn.Conv2d):
-                nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
-            elif isinstance(m, nn.BatchNorm2d):
-                nn.init.constant_(m.weight, 1)
-                nn.init.constant_(m.bias, 0)
-            elif isinstance(m, nn.Linear):
-                nn.init.constant_(m.bias, 0)
+        init_conv_and_batch_norm(self)
+        nn.init.constant_(self.fc.bias, 0)
 
     @staticmethod
     def _make_layer(in_planes, planes, blocks, stride, dropout):

@@ -103,9 +103,10 @@ class Conv2d(Function):
             cols = cols_or_x if xp is np else self._cols(cols_or_x, grad.shape[2:])
             dw = self._weight_grad(xp, dy, cols)
         # (where col2im has its own kernel, on CUDA, that kernel is kept: it was what the GPU runs measured)
-        if self.needs_input_grad[0] and kernel("col2im", xp) is None and self._full_padding() is not None:
+        full_padding = self._full_padding() if kernel("col2im", xp) is None else None
+        if self.needs_input_grad[0] and full_padding is not None:
             # dX = conv2d(dY, rot180(W)^T, padding = d*(k-1) - p)
-            dx = self._input_grad_by_convolution(grad, w)
+            dx = self._input_grad_by_convolution(grad, w, full_padding)
         elif self.needs_input_grad[0]:
             # dX = col2im(W^T dY)
             dx = self._input_grad_by_col2im(xp, grad, dy, w)
@@ -129,14 +130,15 @@ class Conv2d(Function):
             return None
         return full
 
-    def _input_grad_by_convolution(self, grad, w):
-        """dX (N, C_in, H, W) as the correlation of dY with W flipped in space, in/out channels swapped per group."""
+    def _input_grad_by_convolution(self, grad, w, full_padding):
+        """dX (N, C_in, H, W) as the correlation of dY (padded by ``full_padding``) with W flipped in
+        space, in/out channels swapped per group."""
         g = self.groups
         c_out, c_in_g, kh, kw = self.w_shape
         # (G, C_out/G, C_in/G, kh, kw) -> (G, C_in/G, C_out/G * kh * kw), flipped along kh and kw
         w_t = w.reshape(g, c_out // g, c_in_g, kh, kw)[:, :, :, ::-1, ::-1].transpose(0, 2, 1, 3, 4)
         w_t = w_t.reshape(g, c_in_g, -1)
-        cols = _grouped_cols(grad, (kh, kw), (1, 1), self._full_padding(), self.dilation, self.x_shape[2:], g)
+        cols = _grouped_cols(grad, (kh, kw), (1, 1), full_padding, self.dilation, self.x_shape[2:], g)
         dx = grouped_matmul(w_t, cols).reshape(self.x_shape[1], self.x_shape[0], *self.x_shape[2:])
         return swap_batch_and_channels(dx)
 

@@ -52,6 +52,9 @@ _COL2IM = cp.ElementwiseKernel(
 # or (C, KH, KW, OH, OW, N) with batch_last
 COLS_AXES = (1, 2, 3, 0, 4, 5)
 COLS_AXES_BATCH_LAST = (1, 2, 3, 4, 5, 0)
+# the transposes that bring either layout back to the canonical order
+_TO_CANONICAL = {batch_last: tuple(int(a) for a in np.argsort(axes))
+                 for batch_last, axes in ((False, COLS_AXES), (True, COLS_AXES_BATCH_LAST))}
 
 
 def col2im(cols, x_shape, kernel_size, stride, padding, dilation, batch_last=False):
@@ -59,7 +62,7 @@ def col2im(cols, x_shape, kernel_size, stride, padding, dilation, batch_last=Fal
     N, C, H, W = x_shape
     (KH, KW), (SH, SW), (DH, DW) = kernel_size, stride, dilation
     (PH, _), (PW, _) = padding
-    view = cols.transpose(tuple(int(a) for a in np.argsort(COLS_AXES_BATCH_LAST if batch_last else COLS_AXES)))
+    view = cols.transpose(_TO_CANONICAL[batch_last])
     OH, OW = view.shape[4], view.shape[5]
     x = cp.empty((N, C, H, W), dtype=cols.dtype)
     _COL2IM(view, C, H, W, KH, KW, OH, OW, SH, SW, PH, PW, DH, DW, *element_strides(view), x)
