@@ -1,4 +1,4 @@
-"""``python -m minitorch_cnn gradcheck``: every op's gradient checked by finite differences, on your machine.
+"""The op catalogue of gradient checks: every differentiable op, with inputs that suit finite differences.
 
 Each case runs ``mt.autograd.gradcheck`` in float64 on tiny random inputs: the analytic vector-Jacobian
 product (one backward with a random cotangent) must match central differences for every input element.
@@ -6,7 +6,6 @@ Inputs are kept away from kinks (relu and abs at 0, ties of max and max-pool) wh
 exist; dropout is re-seeded before every evaluation so each sees the same mask. The whole table takes a
 few seconds.
 """
-import fnmatch
 import time
 
 import numpy as np
@@ -181,25 +180,3 @@ def check_case(name, fn, make, device="cpu"):
     except Exception as e:  # a missing op or a crash is reported, not raised: the table goes on
         status, detail = "ERROR", f"{type(e).__name__}: {e}"
     return status, detail, time.perf_counter() - start
-
-
-def run_gradcheck(pattern="*", device="cpu"):
-    """Print the pass/fail table of the cases whose name matches ``pattern``; exit code 0 if all pass."""
-    from .training.builders import resolve_device
-
-    device = resolve_device(device)
-    cases = [case for case in CASES if fnmatch.fnmatch(case[0], pattern)]
-    if not cases:
-        raise ValueError(f"no gradcheck case matches {pattern!r}")
-    width = max(len(name) for name, _, _ in cases)
-    print(f"{'op':<{width}}  result  time")
-    print(f"{'-' * width}  ------  ------")
-    failures = 0
-    for name, fn, make in cases:
-        status, detail, seconds = check_case(name, fn, make, device)
-        failures += status != "PASS"
-        print(f"{name:<{width}}  {status:<6}  {seconds * 1000:4.0f}ms" + (f"  {detail[:200]}" if detail else ""),
-              flush=True)
-    print(f"\n{len(cases) - failures}/{len(cases)} ops pass gradcheck (float64, central differences, "
-          f"random cotangent) on {device}")
-    return 1 if failures else 0

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from minitorch_cnn.autograd.function import Function
-from minitorch_cnn.bench import markdown_table
+from minitorch_cnn.cli.bench import markdown_table
 from minitorch_cnn.cli import main
 from minitorch_cnn.gradcheck_suite import CASES, check_case
 
@@ -85,7 +85,7 @@ def test_bench_table_gives_time_ratios():
 
 
 def test_confusion_matrix_counts_true_against_predicted():
-    from minitorch_cnn.training.metrics import confusion_matrix
+    from minitorch_cnn.cli.train.metrics import confusion_matrix
 
     rng = np.random.default_rng(0)
     targets, predictions = rng.integers(0, 4, 50), rng.integers(0, 4, 50)

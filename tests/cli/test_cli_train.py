@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from minitorch_cnn.cli import main
-from minitorch_cnn.training.trainer import Trainer
+from minitorch_cnn.cli.train.trainer import Trainer
 
 from cli_helpers import cifar_dir, mnist_dir  # noqa: F401 (fixtures)
 

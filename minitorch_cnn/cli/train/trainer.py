@@ -16,11 +16,11 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import random as mt_random
-from ..autograd import no_grad
-from ..nn import functional as F
-from ..serialization import load, save
-from ..utils.data import DataLoader
+from ... import random as mt_random
+from ...autograd import no_grad
+from ...nn import functional as F
+from ...serialization import load, save
+from ...utils.data import DataLoader
 from .metrics import confusion_matrix, write_metrics
 from .plots import plot_confusion_matrix, plot_curves
 

@@ -4,9 +4,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ..autograd import no_grad
-from ..creation import zeros
-from ..random import manual_seed
+from ...autograd import no_grad
+from ...creation import zeros
+from ...random import manual_seed
 from .builders import build_model, build_optimizer, build_scheduler, resolve_device
 from .data import CHANNELS, IMAGE_SIZE, NUM_CLASSES, load_splits
 from .trainer import CHECKPOINT, Trainer, TrainingError, read_checkpoint
@@ -23,7 +23,7 @@ RESUME_OVERRIDES = ("epochs", "device", "data_dir", "download", "progress")
 def _augmentation(dataset, data):
     """Random shifts: by up to 4 pixels and horizontal flips for photos (CIFAR-10, fake), by up to 2 pixels
     for the grayscale sets, whose padding is black (the normalised value of 0); digits are never flipped."""
-    from ..utils.data import transforms as T
+    from ...utils.data import transforms as T
 
     if dataset in ("cifar10", "fake"):
         return T.Compose([T.RandomCrop(IMAGE_SIZE, padding=4, padding_mode="reflect"), T.RandomHorizontalFlip()])

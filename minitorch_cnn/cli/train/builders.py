@@ -1,9 +1,9 @@
 """Turn the training command's names (``--model``, ``--optimizer``, ``--scheduler``, ``--device``) into objects."""
 import inspect
 
-from .. import nn, optim
-from ..backend import CUPY_INSTALL_HINT, cupy_available
-from ..models import get_model_builder, list_models
+from ... import nn, optim
+from ...backend import CUPY_INSTALL_HINT, cupy_available
+from ...models import get_model_builder, list_models
 from .trainer import TrainingError
 
 OPTIMIZERS = {"sgd": optim.SGD, "adam": optim.Adam, "adamw": optim.AdamW, "rmsprop": optim.RMSprop,

@@ -21,7 +21,7 @@ def _backends(device, compare_torch):
 
     backends = [("minitorch NumPy", mt, "cpu")]
     if device == "cuda":
-        from ..training.builders import resolve_device
+        from .train.builders import resolve_device
 
         backends.append(("minitorch CuPy", mt, resolve_device("cuda")))
     if compare_torch:
@@ -121,7 +121,7 @@ def markdown_table(results, labels):
 
 def plot_bench(results, labels, path):
     """Grouped bars of images per second (log scale), one group per workload, one bar per backend."""
-    from ..training.plots import load_pyplot
+    from .train.plots import load_pyplot
 
     plt = load_pyplot()
     fig, ax = plt.subplots(figsize=(max(6, 1.6 * len(results)), 4))

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..creation import from_numpy
-from ..utils.data import TensorDataset
-from ..utils.data import datasets as ds
+from ...creation import from_numpy
+from ...utils.data import TensorDataset
+from ...utils.data import datasets as ds
 
 CHANNELS = {"digits": 1, "mnist": 1, "fashion-mnist": 1, "cifar10": 3, "fake": 3}
 DATASETS = tuple(CHANNELS)

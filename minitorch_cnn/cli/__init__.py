@@ -14,14 +14,14 @@ import fnmatch
 import os
 import sys
 
-from .training.trainer import TrainingError
-from .utils.data.datasets import DatasetError
+from .train.trainer import TrainingError
+from ..utils.data.datasets import DatasetError
 
 
 def _train_parser(sub):
-    from .training.builders import DEFAULT_LR, OPTIMIZERS, SCHEDULERS
-    from .training.data import DATASETS
-    from .training.run import DEFAULTS
+    from .train.builders import DEFAULT_LR, OPTIMIZERS, SCHEDULERS
+    from .train.data import DATASETS
+    from .train.run import DEFAULTS
 
     lrs = ", ".join(f"{name} {lr:g}" for name, lr in DEFAULT_LR.items())
     p = sub.add_parser("train", help="train a model (default: LeNet-5 on scikit-learn's digits)",
@@ -112,7 +112,7 @@ def _shape(text):
 
 
 def _check_model(parser, name):
-    from .models import list_models
+    from ..models import list_models
 
     if name not in list_models():
         parser.error(f"unknown model {name!r}; valid names: {', '.join(list_models())}")
@@ -123,8 +123,8 @@ SMALL_INPUT_MODELS = ("lenet5", "resnet20", "resnet32", "resnet44", "resnet56", 
 
 def _default_input(name, model):
     """(1, in_features) for an MLP; (1, C, 32, 32) for the CIFAR-sized models; else (1, C, 224, 224)."""
-    from .nn import Linear
-    from .training.builders import first_layer
+    from ..nn import Linear
+    from .train.builders import first_layer
 
     layer = first_layer(model)
     if isinstance(layer, Linear):
@@ -134,9 +134,9 @@ def _default_input(name, model):
 
 
 def _summary(args):
-    from .models import get_model
-    from .training.builders import resolve_device
-    from .utils.summary import summary
+    from ..models import get_model
+    from .train.builders import resolve_device
+    from ..utils.summary import summary
 
     device = resolve_device(args.device)
     kwargs = {} if args.num_classes is None else {"num_classes": args.num_classes}
@@ -162,7 +162,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     command = parser.commands[args.command]
     if args.command == "train":
-        from .training.data import DATASETS
+        from .train.data import DATASETS
 
         if args.model is not None:
             _check_model(command, args.model)
@@ -172,7 +172,7 @@ def main(argv=None):
         _check_model(command, args.model)
     try:
         if args.command == "train":
-            from .training import run_training
+            from .train import run_training
 
             return run_training(vars(args))
         if args.command == "summary":
@@ -181,7 +181,7 @@ def main(argv=None):
             from .bench import run_bench
 
             return run_bench(args)
-        from .gradcheck_suite import run_gradcheck
+        from .gradcheck import run_gradcheck
 
         return run_gradcheck(pattern=args.ops, device=args.device)
     except KeyboardInterrupt:
