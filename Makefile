@@ -6,7 +6,7 @@ PIP := $(PY) -m pip
 
 .PHONY: venv install demo test bench gpu-check clean
 
-$(VENV)/.installed-base: setup.cfg pyproject.toml
+$(VENV)/.installed-base: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
 	$(PIP) install --quiet -e .

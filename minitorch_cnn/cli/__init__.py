@@ -6,15 +6,18 @@ Commands:
     bench      time training steps of reference workloads, optionally against PyTorch
     gradcheck  prove every op's gradient by finite differences, as a pass/fail table
 
-Misuse (an unknown model or data set, a malformed option) exits with code 2, the usage and a message;
-a run that cannot proceed (missing data files, a corrupt checkpoint) exits with code 1.
+Misuse (an unknown model or data set, a value out of range, options that contradict the run being
+resumed) exits with code 2, the usage and a message; a run that cannot proceed (missing data files, a
+corrupt checkpoint, a read-only or full disk, a diverged loss) exits with code 1 and one line.
+``python -m minitorch_cnn --version`` prints the version.
 """
 import argparse
 import fnmatch
+import math
 import os
 import sys
 
-from .train.trainer import TrainingError
+from .train.trainer import TrainingError, UsageError
 from ..utils.data.datasets import DatasetError
 
 
@@ -25,28 +28,43 @@ def _train_parser(sub):
 
     lrs = ", ".join(f"{name} {lr:g}" for name, lr in DEFAULT_LR.items())
     p = sub.add_parser("train", help="train a model (default: LeNet-5 on scikit-learn's digits)",
-                       description="Train a zoo model on a data set. Writes checkpoint.pt, metrics.json, "
-                                   "curves.png and confusion_matrix.png to --out. Options left out take the "
-                                   "defaults shown; with --resume, the saved run's settings.")
+                       description="Train a zoo model on a data set. Writes checkpoint.pt (the last epoch), "
+                                   "best.pt (the best validation accuracy, which is tested at the end), "
+                                   "metrics.json, and with matplotlib curves.png and confusion_matrix.png to "
+                                   "--out. Options left out take the defaults shown; with --resume, the saved "
+                                   "run's settings. Ctrl-C or SIGTERM saves and exits; --resume continues.")
     # Defaults are None here and filled in by run_training, so that --resume can tell what was typed.
     p.add_argument("--model", metavar="NAME", help=f"a name of mt.models.list_models() ({DEFAULTS['model']})")
     p.add_argument("--dataset", metavar="NAME", help=f"{' | '.join(DATASETS)} ({DEFAULTS['dataset']})")
     p.add_argument("--data-dir", metavar="DIR", help=f"folder of the MNIST/CIFAR-10 files ({DEFAULTS['data_dir']})")
     p.add_argument("--download", action="store_true", help="fetch missing official files (checksums verified)")
-    p.add_argument("--epochs", type=_positive_int, metavar="N", help=f"train up to this epoch ({DEFAULTS['epochs']})")
+    p.add_argument("--epochs", type=_positive_int, metavar="N",
+                   help=f"train up to this epoch ({DEFAULTS['epochs']}); with --resume, a larger N extends the run "
+                        f"and stretches its schedule over the new total")
     p.add_argument("--batch-size", type=_positive_int, metavar="N", help=f"mini-batch size ({DEFAULTS['batch_size']})")
     p.add_argument("--optimizer", choices=list(OPTIMIZERS), help=f"({DEFAULTS['optimizer']})")
-    p.add_argument("--lr", type=float, help=f"learning rate ({lrs})")
-    p.add_argument("--momentum", type=float, metavar="M", help=f"SGD momentum ({DEFAULTS['momentum']})")
-    p.add_argument("--weight-decay", type=float, metavar="WD", help="(the optimizer's own default)")
+    p.add_argument("--lr", type=_number(lambda v: v > 0, "a finite number > 0"),
+                   help=f"learning rate ({lrs}); with --resume, the new base rate from the next step on")
+    p.add_argument("--momentum", type=_number(lambda v: 0 <= v < 1, "in [0, 1)"), metavar="M",
+                   help=f"SGD momentum ({DEFAULTS['momentum']})")
+    p.add_argument("--weight-decay", type=_number(lambda v: v >= 0, "a finite number >= 0"), metavar="WD",
+                   help="(the optimizer's own default)")
     p.add_argument("--scheduler", choices=list(SCHEDULERS), help=f"learning-rate schedule ({DEFAULTS['scheduler']})")
     p.add_argument("--augment", action=argparse.BooleanOptionalAction,
                    help="random shifts, and flips for CIFAR-10/fake (on)")
+    p.add_argument("--small-input", action=argparse.BooleanOptionalAction,
+                   help="the 3x3 stem of the ImageNet ResNets for small images (on by default for the 32x32 data "
+                        "sets here)")
+    p.add_argument("--early-stop", type=_positive_int, metavar="N",
+                   help="stop when the validation accuracy has not improved for N epochs (off)")
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], help="auto: CUDA when available, else CPU")
-    p.add_argument("--seed", type=int, metavar="N",
-                   help=f"seeds initialisation, shuffling, dropout ({DEFAULTS['seed']})")
+    p.add_argument("--seed", type=_seed, metavar="N",
+                   help=f"seeds initialisation, shuffling, dropout, 0..2**32-1 ({DEFAULTS['seed']})")
     p.add_argument("--out", metavar="DIR", help="output folder (runs/MODEL-DATASET)")
-    p.add_argument("--resume", action="store_true", help="continue the run saved in --out up to --epochs")
+    p.add_argument("--resume", action="store_true",
+                   help="continue the run saved in --out (its settings; --epochs, --lr, --early-stop, --device "
+                        "and --data-dir may change)")
+    p.add_argument("--force", action="store_true", help="delete the run already in --out and start over")
     p.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bars")
     return p
 
@@ -66,12 +84,12 @@ def _bench_parser(sub):
     p = sub.add_parser("bench", help="time training steps of the benchmark workloads",
                        description="Time a training step (forward, backward, SGD update) of TwoLayerNet, conv "
                                    "layers, LeNet-5, ResNet-20 and ResNet-18 (small input); print a markdown "
-                                   "table and draw a bar chart.")
+                                   "table (ratios ours / PyTorch, lower is better); --out DIR also writes bench.json and a bar chart.")
     p.add_argument("--device", default="cpu", choices=["cpu", "cuda"], help="cuda also times NumPy vs CuPy")
     p.add_argument("--compare-torch", action="store_true", help="also time PyTorch when it is installed")
     p.add_argument("--quick", action="store_true", help="small batches and few repeats (a smoke test)")
     p.add_argument("--repeat", type=_positive_int, default=None, help="timed steps per workload")
-    p.add_argument("--out", default="runs/bench", help="folder for bench.json and bench.png (default: runs/bench)")
+    p.add_argument("--out", default=None, metavar="DIR", help="write bench.json and bench.png to DIR (default: print only)")
     return p
 
 
@@ -84,21 +102,54 @@ def _gradcheck_parser(sub):
     return p
 
 
+COMMANDS = (("train", _train_parser), ("summary", _summary_parser), ("bench", _bench_parser),
+            ("gradcheck", _gradcheck_parser))
+
+
 def build_parser(prog=None):
     """The top-level parser; ``parser.commands[name]`` is each command's own parser."""
+    from .. import __version__
+
     parser = argparse.ArgumentParser(prog=prog, description="minitorch_cnn: train, inspect, time and check CNNs "
                                      "built on NumPy/CuPy with PyTorch's API.")
+    parser.add_argument("--version", action="version", version=f"minitorch_cnn {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    parser.commands = {name: add(sub) for name, add in (("train", _train_parser), ("summary", _summary_parser),
-                                                         ("bench", _bench_parser), ("gradcheck", _gradcheck_parser))}
+    parser.commands = {name: add(sub) for name, add in COMMANDS}
     return parser
 
 
 def _positive_int(text):
-    value = int(text)
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
     return value
+
+
+def _seed(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an integer in 0..{2**32 - 1}, got {text!r}") from None
+    if not 0 <= value < 2**32:
+        raise argparse.ArgumentTypeError(f"must be an integer in 0..{2**32 - 1}, got {text}")
+    return value
+
+
+def _number(valid, description):
+    """An argparse type: a finite float for which ``valid(value)`` holds."""
+    def parse(text):
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be {description}, got {text!r}") from None
+        if not math.isfinite(value) or not valid(value):
+            raise argparse.ArgumentTypeError(f"must be {description}, got {text}")
+        return value
+    parse.__name__ = "number"
+    return parse
 
 
 def _shape(text):
@@ -170,6 +221,13 @@ def main(argv=None):
             command.error(f"unknown data set {args.dataset!r}; valid names: {', '.join(DATASETS)}")
     elif args.command == "summary":
         _check_model(command, args.model)
+    elif args.command == "gradcheck":
+        from .gradcheck import matching_cases
+
+        if not matching_cases(args.ops):
+            from ..gradcheck_suite import CASES
+
+            command.error(f"no op matches --ops {args.ops!r}; valid names: {', '.join(name for name, _, _ in CASES)}")
     try:
         if args.command == "train":
             from .train import run_training
@@ -187,6 +245,10 @@ def main(argv=None):
     except KeyboardInterrupt:
         print("\ninterrupted", file=sys.stderr)
         return 130
+    except UsageError as e:  # options that contradict each other or the saved run
+        command.print_usage(sys.stderr)
+        print(f"{command.prog}: error: {e}", file=sys.stderr)
+        return 2
     except (TrainingError, DatasetError) as e:  # the message is the whole story: no traceback
         print(f"error: {e}", file=sys.stderr)
         return 1

@@ -1,9 +1,15 @@
 """``python -m minitorch_cnn bench``: time one training step (forward, loss, backward, SGD update) per workload.
 
 Backends: minitorch_cnn on NumPy always; on CuPy with ``--device cuda``; PyTorch on the CPU (and on CUDA
-with ``--device cuda``) with ``--compare-torch`` when it is installed. Each step is timed after a warm-up,
-synchronising the GPU, and the median is reported. Output: a markdown table with the ratios (PyTorch /
-minitorch time: above 1 means minitorch is faster), ``bench.json`` and ``bench.png`` (images per second).
+with ``--device cuda``) with ``--compare-torch`` when it is installed, loaded with the same weights.
+
+The method, shared with ``benchmarks/`` (``time_alternating``): every backend first runs ``warmup``
+untimed steps; then the backends take turns, one timed step each per round, each step after a short
+pause (idle worker threads of OpenMP and OpenBLAS spin for a while after a step and would slow whoever
+runs next); a GPU is synchronised before and after each step. Reported: the median time of each
+backend, and each ratio as the median of the per-round ratios, always **ours / peer** (lower is better;
+0.5x means minitorch_cnn takes half the time). Nothing is written unless ``--out DIR`` is given
+(``bench.json``, and ``bench.png`` with matplotlib).
 """
 import json
 import statistics
@@ -13,6 +19,41 @@ from pathlib import Path
 import numpy as np
 
 from .workloads import WORKLOADS
+
+SETTLE_S = 0.02  # pause before each timed step: long enough for spinning idle workers to go to sleep
+
+
+def time_alternating(steps, repeat, warmup=2, settle=SETTLE_S, synchronize=None):
+    """Seconds of each timed call, per name: ``{name: [t1, ..., t_repeat]}``.
+
+    ``steps`` maps names to zero-argument callables; ``synchronize`` maps names to a callable that waits
+    for the device (or is absent). Each callable runs ``warmup`` times, then all take turns ``repeat`` times.
+    """
+    synchronize = synchronize or {}
+    for name, step in steps.items():
+        for _ in range(warmup):
+            step()
+        synchronize.get(name, _nothing)()
+    times = {name: [] for name in steps}
+    for _ in range(repeat):
+        for name, step in steps.items():
+            sync = synchronize.get(name, _nothing)
+            time.sleep(settle)
+            sync()
+            start = time.perf_counter()
+            step()
+            sync()
+            times[name].append(time.perf_counter() - start)
+    return times
+
+
+def median_ratio(ours, theirs):
+    """The median of the per-round ratios ours[i] / theirs[i] (robust to a slow spell that hits one round)."""
+    return statistics.median(a / b for a, b in zip(ours, theirs))
+
+
+def _nothing():
+    pass
 
 
 def _backends(device, compare_torch):
@@ -36,76 +77,110 @@ def _backends(device, compare_torch):
     return backends
 
 
-def _synchronize(fw, device):
-    if device != "cpu":
-        fw.cuda.synchronize()
+def training_step(fw, workload, batch, device, weights, seed=0):
+    """(step callable, number of parameters) of one SGD training step of ``workload`` on ``fw``.
 
-
-def time_training_step(fw, workload, batch, device, repeat, warmup=1):
-    """Median seconds of one SGD training step of ``workload`` on ``fw`` (minitorch_cnn or torch)."""
-    fw.manual_seed(0)
-    model = workload.build(fw).to(device)
+    ``weights`` is a state_dict of NumPy arrays loaded into the model (the same in every backend), and
+    the inputs come from a NumPy generator seeded with ``seed``: every backend does the same arithmetic.
+    """
+    model = workload.build(fw)
+    model.load_state_dict({k: fw.tensor(np.array(v)) for k, v in weights.items()})
+    model = model.to(device)
     optimizer = fw.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-    x = fw.randn(batch, *workload.input_shape, device=device)
+    rng = np.random.default_rng(seed)
+    x = fw.tensor(rng.standard_normal((batch,) + workload.input_shape).astype(np.float32), device=device)
     if workload.loss == "mse":
-        target = fw.randn(batch, workload.outputs, device=device)
+        target = fw.tensor(rng.standard_normal((batch, workload.outputs)).astype(np.float32), device=device)
         loss_fn = fw.nn.functional.mse_loss
     else:
-        target = fw.randint(0, workload.outputs, (batch,), device=device)
+        target = fw.tensor(rng.integers(0, workload.outputs, batch), device=device)
         loss_fn = fw.nn.functional.cross_entropy
-    times = []
-    for i in range(warmup + repeat):
-        _synchronize(fw, device)
-        start = time.perf_counter()
+
+    def step():
         loss = loss_fn(model(x), target)
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
-        _synchronize(fw, device)
-        times.append(time.perf_counter() - start)
-    num_params = sum(p.numel() for p in model.parameters())
-    return statistics.median(times[warmup:]), num_params
+        return loss
+
+    return step, sum(p.numel() for p in model.parameters())
+
+
+def _synchronizer(fw, device):
+    return (lambda: fw.cuda.synchronize()) if device != "cpu" else _nothing
 
 
 def run_bench(args):
-    """Time every workload on every backend; print the table, write bench.json and bench.png to ``args.out``."""
+    """Time every workload on every backend; print the table; with ``args.out``, write bench.json/png there."""
+    import minitorch_cnn as mt
+
     mode = "quick" if args.quick else ("cuda" if args.device == "cuda" else "cpu")
-    repeat = args.repeat or (1 if args.quick else 5)
+    repeat = args.repeat or (3 if args.quick else 7)
+    warmup = 1 if args.quick else 2
     backends = _backends(args.device, args.compare_torch)
     results = []
     for workload in WORKLOADS:
         batch = workload.batch[mode]
-        row = {"workload": workload.name, "batch": batch, "seconds": {}}
+        mt.manual_seed(0)
+        weights = {k: v.numpy().copy() for k, v in workload.build(mt).state_dict().items()}
+        steps, syncs, row = {}, {}, {"workload": workload.name, "batch": batch}
         for label, fw, device in backends:
-            seconds, num_params = time_training_step(fw, workload, batch, device, repeat)
-            row["seconds"][label] = seconds
+            steps[label], num_params = training_step(fw, workload, batch, device, weights)
+            syncs[label] = _synchronizer(fw, device)
             row.setdefault("params", num_params)
             if num_params != row["params"]:
                 raise RuntimeError(f"bench: {workload.name} has {num_params:,} parameters on {label} but "
                                    f"{row['params']:,} on {backends[0][0]}: the models differ")
+        times = time_alternating(steps, repeat, warmup=warmup, synchronize=syncs)
+        row["seconds"] = {label: statistics.median(t) for label, t in times.items()}
+        row["ratios"] = {name: median_ratio(times[a], times[b]) for name, a, b in _ratio_columns(list(steps))}
         results.append(row)
         print(f"  {workload.name}: " + ", ".join(f"{k} {v * 1000:.1f} ms" for k, v in row["seconds"].items()),
               flush=True)
     labels = [label for label, _, _ in backends]
+    busy = _busy_note()
     print()
     print(markdown_table(results, labels))
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "bench.json").write_text(json.dumps({"mode": mode, "repeat": repeat, "results": results}, indent=2))
-    plot_bench(results, labels, out / "bench.png")
-    print(f"\nwrote {out / 'bench.json'} and {out / 'bench.png'}")
+    print(f"\nmedians of {repeat} alternating steps after {warmup} warm-up step(s) each; ratios are ours / peer "
+          f"(lower is better), the median of the per-round ratios" + busy)
+    if args.out:
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        record = {"mode": mode, "repeat": repeat, "warmup": warmup, "ratio": "ours / peer", "results": results}
+        (out / "bench.json").write_text(json.dumps(record, indent=2) + "\n")
+        written = [out / "bench.json"]
+        from .train.plots import PLOT_HINT, plotting_available
+
+        if plotting_available():
+            plot_bench(results, labels, out / "bench.png")
+            written.append(out / "bench.png")
+        else:
+            print(PLOT_HINT.format(names="bench.png"))
+        print(f"wrote {' and '.join(map(str, written))}")
     return 0
 
 
+def _busy_note():
+    """A warning when other processes keep the cores busy: multi-threaded peers (PyTorch's OpenMP workers)
+    then slow down far more than single-threaded code, and their ratios mean little."""
+    import os
+
+    if not hasattr(os, "getloadavg"):
+        return ""
+    load, cores = os.getloadavg()[0], os.cpu_count() or 1
+    return (f"\nwarning: the load average is {load:.1f} on {cores} cores: other processes compete for the CPU "
+            f"and the ratios are unreliable" if load > cores else "")
+
+
 def _ratio_columns(labels):
-    """(name, numerator, denominator) of time ratios: PyTorch / minitorch per device, and NumPy / CuPy."""
-    pairs = [("PyTorch CPU", "minitorch NumPy"), ("PyTorch CUDA", "minitorch CuPy"),
-             ("minitorch NumPy", "minitorch CuPy")]
+    """(name, ours, peer) of the time ratios: minitorch over PyTorch per device, and CuPy over NumPy."""
+    pairs = [("minitorch NumPy", "PyTorch CPU"), ("minitorch CuPy", "PyTorch CUDA"),
+             ("minitorch CuPy", "minitorch NumPy")]
     return [(f"{a} / {b}", a, b) for a, b in pairs if a in labels and b in labels]
 
 
 def markdown_table(results, labels):
-    """Milliseconds per step and images per second for each backend, then the ratios of times."""
+    """Milliseconds per step and images per second for each backend, then the time ratios ours / peer."""
     ratios = _ratio_columns(labels)
     header = ["workload", "batch", "params"] + [f"{label} ms (img/s)" for label in labels]
     header += [f"time {name}" for name, _, _ in ratios]
@@ -114,17 +189,22 @@ def markdown_table(results, labels):
         cells = [row["workload"], str(row["batch"]), f"{row['params']:,}"]
         cells += [f"{row['seconds'][label] * 1000:.1f} ({row['batch'] / row['seconds'][label]:,.0f})"
                   for label in labels]
-        cells += [f"{row['seconds'][a] / row['seconds'][b]:.2f}x" for _, a, b in ratios]
+        cells += [f"{_ratio(row, name, a, b):.2f}x" for name, a, b in ratios]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
+def _ratio(row, name, a, b):
+    """The row's median per-round ratio, or the ratio of the medians for a row without rounds."""
+    return row.get("ratios", {}).get(name, row["seconds"][a] / row["seconds"][b])
+
+
 def plot_bench(results, labels, path):
     """Grouped bars of images per second (log scale), one group per workload, one bar per backend."""
-    from .train.plots import load_pyplot
+    from .train.plots import new_figure
 
-    plt = load_pyplot()
-    fig, ax = plt.subplots(figsize=(max(6, 1.6 * len(results)), 4))
+    fig = new_figure(figsize=(max(6, 1.6 * len(results)), 4))
+    ax = fig.subplots()
     width = 0.8 / len(labels)
     x = np.arange(len(results))
     for i, label in enumerate(labels):
@@ -138,4 +218,3 @@ def plot_bench(results, labels, path):
     ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
-    plt.close(fig)

@@ -9,10 +9,15 @@ from ..gradcheck_suite import CASES, check_case
 from .train.builders import resolve_device
 
 
+def matching_cases(pattern):
+    """The catalogue's cases whose name matches the shell-style ``pattern``."""
+    return [case for case in CASES if fnmatch.fnmatch(case[0], pattern)]
+
+
 def run_gradcheck(pattern="*", device="cpu"):
     """Print the pass/fail table of the cases whose name matches ``pattern``; exit code 0 if all pass."""
     device = resolve_device(device)
-    cases = [case for case in CASES if fnmatch.fnmatch(case[0], pattern)]
+    cases = matching_cases(pattern)
     if not cases:
         raise ValueError(f"no gradcheck case matches {pattern!r}")
     width = max(len(name) for name, _, _ in cases)

@@ -81,7 +81,8 @@ def test_bench_table_gives_time_ratios():
     results = [{"workload": "LeNet-5", "batch": 64, "params": 61706,
                 "seconds": {"minitorch NumPy": 0.02, "PyTorch CPU": 0.01, "minitorch CuPy": 0.004}}]
     table = markdown_table(results, ["minitorch NumPy", "minitorch CuPy", "PyTorch CPU"])
-    assert "| LeNet-5 | 64 | 61,706 | 20.0 (3,200) | 4.0 (16,000) | 10.0 (6,400) | 0.50x | 5.00x |" in table
+    # one convention everywhere: ours / peer, lower is better
+    assert "| LeNet-5 | 64 | 61,706 | 20.0 (3,200) | 4.0 (16,000) | 10.0 (6,400) | 2.00x | 0.20x |" in table
 
 
 def test_confusion_matrix_counts_true_against_predicted():

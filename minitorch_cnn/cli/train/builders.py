@@ -10,6 +10,8 @@ OPTIMIZERS = {"sgd": optim.SGD, "adam": optim.Adam, "adamw": optim.AdamW, "rmspr
               "lion": optim.Lion}
 # Learning rates that suit each optimizer when --lr is not given (Lion wants a 3-10x smaller one than Adam).
 DEFAULT_LR = {"sgd": 0.05, "adam": 2e-3, "adamw": 2e-3, "rmsprop": 1e-3, "lion": 2e-4}
+# The largest image side for which the ImageNet ResNets get their small-input stem automatically.
+SMALL_INPUT_SIDE = 64
 SCHEDULERS = ("none", "step", "multistep", "exponential", "cosine", "onecycle")
 
 
@@ -30,28 +32,43 @@ def first_layer(model):
     raise ValueError(f"{type(model).__name__} has no Conv2d or Linear layer")
 
 
-def build_model(name, num_classes, image_shape):
-    """Build zoo model ``name`` for images of ``image_shape`` (C, H, W); returns (model, channels it expects).
+def build_model(name, num_classes, image_shape, small_input=None):
+    """Build zoo model ``name`` for images of ``image_shape`` (C, H, W); returns (model, channels it expects,
+    small_input).
 
     A model whose first layer is a Linear (``two_layer_net``) gets D_in = C*H*W and a Flatten in front.
     A convolutional model built for a different number of channels is rebuilt with ``in_channels=C``
     when its builder takes that argument (``lenet5``); otherwise the data is adapted to the model by
-    the caller (gray -> RGB by repeating the channel, RGB -> gray by averaging).
+    the caller (gray -> RGB by repeating the channel, RGB -> gray by averaging). The ImageNet ResNets
+    (whose builders take ``small_input``) get the small-input stem for images of at most
+    SMALL_INPUT_SIDE pixels unless ``small_input=False``: their 7x7/2 stem and max-pool would leave
+    layer4 at 1x1 on 32x32 images. ``small_input`` in the result is None for the other models.
     """
     if name not in list_models():
         raise ValueError(f"unknown model {name!r}; valid names: {', '.join(list_models())}")
     builder = get_model_builder(name)
     c, h, w = image_shape
     if "D_in" in inspect.signature(builder).parameters:
-        return nn.Sequential(nn.Flatten(), builder(D_in=c * h * w, num_classes=num_classes)), c
-    model = builder(num_classes=num_classes)
+        return nn.Sequential(nn.Flatten(), builder(D_in=c * h * w, num_classes=num_classes)), c, None
+    kwargs = {"num_classes": num_classes,
+              "small_input": max(h, w) <= SMALL_INPUT_SIDE if small_input is None else bool(small_input)}
+    try:
+        model = builder(**kwargs)
+    except TypeError as e:  # only the ResNet family has a small-input stem
+        if "small_input" not in str(e):
+            raise
+        if small_input:
+            raise TrainingError(f"--small-input: model {name} has no small-input variant (the ImageNet ResNets, "
+                                f"ResNeXts and Wide ResNets have one)") from None
+        del kwargs["small_input"]
+        model = builder(**kwargs)
     expected = first_layer(model).in_channels
     if expected != c:
         try:
-            model, expected = builder(num_classes=num_classes, in_channels=c), c
+            model, expected = builder(**kwargs, in_channels=c), c
         except TypeError:  # the builder has a fixed input width: the data is converted instead
             pass
-    return model, expected
+    return model, expected, kwargs.get("small_input")
 
 
 def build_optimizer(name, parameters, lr=None, weight_decay=None, momentum=0.9):

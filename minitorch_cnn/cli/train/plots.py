@@ -1,18 +1,26 @@
 """Figures of a training run: ``curves.png`` (loss and accuracy per epoch) and ``confusion_matrix.png``.
 
-matplotlib is imported lazily, with the file-only Agg backend, so training works on a machine without a
-screen and the package does not need matplotlib unless a figure is drawn.
+matplotlib is optional (``pip install minitorch_cnn[plot]``). The figures are drawn with its
+object-oriented API (``matplotlib.figure.Figure``), which renders to a file without a screen and without
+``pyplot``: the process's matplotlib backend and pyplot's figures (a notebook's, say) are left alone.
 """
+PLOT_HINT = "matplotlib is not installed: skipped {names} (pip install 'minitorch_cnn[plot]' draws them)"
 
 
-def load_pyplot():
-    """matplotlib.pyplot on the Agg backend (files only, no screen needed)."""
-    import matplotlib
+def plotting_available():
+    """True when matplotlib can be imported."""
+    try:
+        import matplotlib.figure  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
 
-    return plt
+def new_figure(**kwargs):
+    """A ``matplotlib.figure.Figure`` that belongs to no pyplot state and renders with Agg on ``savefig``."""
+    from matplotlib.figure import Figure
+
+    return Figure(**kwargs)
 
 
 def plot_curves(history, path, title=None):
@@ -21,11 +29,11 @@ def plot_curves(history, path, title=None):
     ``history`` is the list of per-epoch rows of ``metrics.json`` (keys ``epoch``, ``train_loss``,
     ``val_loss``, ``train_acc``, ``val_acc``).
     """
-    plt = load_pyplot()
     from matplotlib.ticker import MaxNLocator
 
     epochs = [row["epoch"] for row in history]
-    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(10, 4))
+    fig = new_figure(figsize=(10, 4))
+    ax_loss, ax_acc = fig.subplots(1, 2)
     for ax, key, label in ((ax_loss, "loss", "cross-entropy loss"), (ax_acc, "acc", "accuracy")):
         ax.plot(epochs, [row[f"train_{key}"] for row in history], "o-", label="train")
         ax.plot(epochs, [row[f"val_{key}"] for row in history], "s-", label="validation")
@@ -39,15 +47,14 @@ def plot_curves(history, path, title=None):
         fig.suptitle(title)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
-    plt.close(fig)
 
 
 def plot_confusion_matrix(matrix, class_names, path, title=None):
     """Counts of (true class, predicted class) as a heat map; rows are true classes."""
-    plt = load_pyplot()
     k = len(class_names)
     size = max(4.0, 0.5 * k + 2)
-    fig, ax = plt.subplots(figsize=(size, size))
+    fig = new_figure(figsize=(size, size))
+    ax = fig.subplots()
     ax.imshow(matrix, cmap="Blues")
     ax.set_xticks(range(k), class_names, rotation=45, ha="right")
     ax.set_yticks(range(k), class_names)
@@ -63,4 +70,3 @@ def plot_confusion_matrix(matrix, class_names, path, title=None):
         ax.set_title(title)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
-    plt.close(fig)
