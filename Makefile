@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 
-.PHONY: venv install demo test bench gpu-check clean
+.PHONY: venv install demo test bench readme-demo gpu-check clean
 
 $(VENV)/.installed-base: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +19,7 @@ $(VENV)/.installed-test: $(VENV)/.installed-base
 venv install: $(VENV)/.installed-base
 
 demo: $(VENV)/.installed-test
-	$(PY) -m minitorch_cnn train
+	$(PY) -m minitorch_cnn train --out runs/demo --force
 
 test: $(VENV)/.installed-test
 	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-ci} $(PY) -m pytest tests
@@ -28,6 +28,10 @@ bench: $(VENV)/.installed-test
 	$(PY) benchmarks/ops.py
 	$(PY) benchmarks/overhead.py
 	$(PY) benchmarks/models.py
+
+# Rerun the demo into docs/demo and rewrite the README's demo block from what it printed.
+readme-demo: $(VENV)/.installed-test
+	$(PY) docs/make_demo.py
 
 gpu-check:
 	bash benchmarks/gpu_check.sh

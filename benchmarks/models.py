@@ -14,24 +14,20 @@ import os
 import platform
 import statistics
 import sys
-import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-import minitorch_cnn as mt  # noqa: E402  (before NumPy: it sets OPENBLAS_THREAD_TIMEOUT, see backend.py)
+import minitorch_cnn as mt  # noqa: E402
+
+mt.tune_process()  # as `python -m minitorch_cnn` does: OpenBLAS workers sleep when idle, malloc keeps freed memory
 import numpy as np  # noqa: E402
 from minitorch_cnn.nn import functional as F  # noqa: E402
+from minitorch_cnn.cli.bench import median_ratio, time_alternating  # noqa: E402
+from minitorch_cnn.cli.workloads import resnet20  # noqa: E402
 
 
 def median_seconds(fn, repeat, warmup=1):
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(repeat):
-        time.sleep(0.02)  # let idle worker threads (PyTorch's OpenMP, OpenBLAS) stop spinning first
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    """Median seconds of ``fn`` over ``repeat`` timed calls, with the bench command's method."""
+    return statistics.median(time_alternating({"fn": fn}, repeat, warmup=warmup)["fn"])
 
 
 def mt_train_step(model, optimizer, x, y):
@@ -56,44 +52,10 @@ def torch_train_step(torch, model, x, y):
 
 
 def torch_resnet20(state_dict):
-    """The same ResNet-20 in PyTorch, loaded with ``state_dict`` (minitorch_cnn's key names)."""
+    """The bench command's PyTorch twin of ResNet-20 (same key names), loaded with ``state_dict``."""
     import torch
-    from torch import nn
 
-    class Block(nn.Module):
-        def __init__(self, inplanes, planes, stride):
-            super().__init__()
-            self.conv1 = nn.Conv2d(inplanes, planes, 3, stride, 1, bias=False)
-            self.bn1 = nn.BatchNorm2d(planes)
-            self.conv2 = nn.Conv2d(planes, planes, 3, 1, 1, bias=False)
-            self.bn2 = nn.BatchNorm2d(planes)
-            self.stride, self.pad = stride, planes - inplanes
-
-        def forward(self, x):
-            out = self.bn2(self.conv2(torch.relu(self.bn1(self.conv1(x)))))
-            identity = x
-            if self.pad:
-                identity = nn.functional.pad(x[:, :, ::self.stride, ::self.stride],
-                                             (0, 0, 0, 0, self.pad // 2, self.pad - self.pad // 2))
-            return torch.relu(out + identity)
-
-    class ResNet20(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.conv1 = nn.Conv2d(3, 16, 3, 1, 1, bias=False)
-            self.bn1 = nn.BatchNorm2d(16)
-            widths = [(16, 16, 1), (16, 32, 2), (32, 64, 2)]
-            for i, (inplanes, planes, stride) in enumerate(widths, 1):
-                blocks = [Block(inplanes, planes, stride)] + [Block(planes, planes, 1) for _ in range(2)]
-                setattr(self, f"layer{i}", nn.Sequential(*blocks))
-            self.fc = nn.Linear(64, 10)
-
-        def forward(self, x):
-            x = torch.relu(self.bn1(self.conv1(x)))
-            x = self.layer3(self.layer2(self.layer1(x)))
-            return self.fc(x.mean((2, 3)))
-
-    model = ResNet20()
+    model = resnet20(torch)
     model.load_state_dict({k: torch.from_numpy(np.array(v.numpy())) for k, v in state_dict.items()})
     return model
 
@@ -122,18 +84,10 @@ def bench_resnet20(repeat, batch=128):
         row["torch_loss0"] = float(step().item())
         row["torch_threads"] = torch.get_num_threads()
         steps["torch"] = step
-    times = {name: [] for name in steps}
-    for step in steps.values():
-        step()  # warm-up
-    for _ in range(repeat):
-        for name, step in steps.items():
-            time.sleep(0.02)  # let idle worker threads (PyTorch's OpenMP, OpenBLAS) stop spinning first
-            start = time.perf_counter()
-            step()
-            times[name].append(time.perf_counter() - start)
+    times = time_alternating(steps, repeat, warmup=1)
     row.update({name: statistics.median(t) for name, t in times.items()})
     if torch is not None:
-        row["ratio"] = statistics.median(a / b for a, b in zip(times["mt"], times["torch"]))
+        row["ratio"] = median_ratio(times["mt"], times["torch"])
     return row
 
 
@@ -158,7 +112,8 @@ def bench_throughput(name, repeat, batch=32, **kwargs):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=7)
-    parser.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "results", "models_cpu.md"))
+    parser.add_argument("--out", default=None, metavar="FILE",
+                        help="also write the table to FILE (e.g. benchmarks/results/models_cpu.md)")
     args = parser.parse_args()
 
     r20 = bench_resnet20(args.repeat)
@@ -188,9 +143,10 @@ def main():
         label = name + (" (small_input)" if kwargs else "")
         lines.append(f"| {label} | {infer:.1f} | {train:.1f} |")
     text = "\n".join(lines) + "\n"
-    os.makedirs(os.path.dirname(args.out), exist_ok=True)
-    with open(args.out, "w") as f:
-        f.write(text)
+    if args.out:
+        os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+        with open(args.out, "w") as f:
+            f.write(text)
     print(text)
 
 

@@ -5,7 +5,8 @@
 Each row runs ours and PyTorch's alternately and reports the best time of
 each and their ratio (ours / torch; goal <= 1.5). Absolute times on a shared
 machine are noisy; the ratio, measured side by side, is the number to read.
-Writes the markdown table to stdout and to benchmarks/results/ops_cpu.md.
+Prints the markdown table; ``--out FILE`` also writes it (the tracked tables in benchmarks/results/
+are rewritten only when asked).
 """
 import argparse
 import os
@@ -14,9 +15,12 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-import minitorch_cnn as mt  # noqa: E402  (before NumPy: it sets OPENBLAS_THREAD_TIMEOUT, see backend.py)
+import minitorch_cnn as mt  # noqa: E402
+
+mt.tune_process()  # as `python -m minitorch_cnn` does: OpenBLAS workers sleep when idle, malloc keeps freed memory
 import numpy as np  # noqa: E402
 import minitorch_cnn.nn.functional as F  # noqa: E402
+from minitorch_cnn.cli.bench import SETTLE_S, time_alternating  # noqa: E402
 
 try:
     import torch
@@ -25,7 +29,7 @@ except ImportError:  # the table then has our times only
     torch = TF = None
 
 
-SETTLE_SECONDS = 0.02  # pause before each timed run (see best_ms): 10 ms measured enough, 1 ms not
+SETTLE_SECONDS = SETTLE_S  # the pause before each timed run, shared with the bench command
 
 
 def tensors(lib, arrays, grad):
@@ -115,28 +119,21 @@ def cases():
 
 
 def best_ms(ours, theirs, repeats):
-    """Fastest of ``repeats`` runs of each, ours and torch's alternating so both see the same machine load.
+    """Fastest of ``repeats`` runs of each, ours and torch's taking turns so both see the same machine load.
 
-    The minimum is the least noisy estimate on a shared machine (other jobs only ever add time).
-    Each timed run starts after a pause: PyTorch's idle OpenMP workers spin for a few ms after
-    an op, and on 2 cores that spin measured 40-70% onto whichever step ran next.
+    The minimum is the least noisy estimate on a shared machine (other jobs only ever add time). The
+    turns, warm-up and settle pause are the ``bench`` command's method (``time_alternating``).
     """
-    steps = [ours] + ([theirs] if theirs else [])
-    for step in steps:
-        step()  # warm-up
-    times = [[] for _ in steps]
-    for _ in range(repeats):
-        for step, t in zip(steps, times):
-            time.sleep(SETTLE_SECONDS)
-            t0 = time.perf_counter()
-            step()
-            t.append(time.perf_counter() - t0)
-    return [min(t) * 1e3 for t in times]
+    steps = {"ours": ours, **({"torch": theirs} if theirs else {})}
+    times = time_alternating(steps, repeats, warmup=1, settle=SETTLE_SECONDS)
+    return [min(t) * 1e3 for t in times.values()]
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=15)
+    parser.add_argument("--out", default=None, metavar="FILE",
+                        help="also write the table to FILE (e.g. benchmarks/results/ops_cpu.md)")
     args = parser.parse_args()
     lines = [
         f"CPU ops, forward + backward, float32 (best of {args.repeats}, alternating with torch; {platform.processor() or platform.machine()}, "
@@ -154,10 +151,10 @@ def main():
             row = f"| {name} | {times[0]:.2f} | {times[1]:.2f} | {times[0] / times[1]:.2f}x |"
         print(row, flush=True)
         lines.append(row)
-    out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results", "ops_cpu.md")
-    os.makedirs(os.path.dirname(out), exist_ok=True)
-    with open(out, "w") as f:
-        f.write("\n".join(lines) + "\n")
+    if args.out:
+        os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+        with open(args.out, "w") as f:
+            f.write("\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":

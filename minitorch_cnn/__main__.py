@@ -1,6 +1,6 @@
 """``python -m minitorch_cnn COMMAND``: see ``minitorch_cnn.cli``."""
 import sys
 
-from .cli import main
+from .cli import entry_point
 
-sys.exit(main())
+sys.exit(entry_point())

@@ -252,3 +252,12 @@ def main(argv=None):
     except (TrainingError, DatasetError) as e:  # the message is the whole story: no traceback
         print(f"error: {e}", file=sys.stderr)
         return 1
+
+
+def entry_point():
+    """``python -m minitorch_cnn`` and the ``minitorch-cnn`` script: the command owns its process, so it
+    applies the process tuning (``mt.tune_process()``) before running ``main``."""
+    from .._tuning import tune_process
+
+    tune_process()
+    return main()

@@ -34,7 +34,7 @@ from ..utils.data import datasets
 from ..utils.gradflow import GradientRecorder
 
 DEFAULTS = {"depths": (20, 56), "epochs": 12, "batch_size": 64, "lr": 0.05, "momentum": 0.9,
-            "weight_decay": 1e-4, "image_size": 16, "seed": 0}
+            "weight_decay": 1e-4, "image_size": 16, "seed": 0, "train_size": None}
 
 
 class PlainBlock(BasicBlock):
@@ -90,19 +90,20 @@ def net_name(depth, residual):
 
 
 # ------------------------------------------------------------------ data
-def load_data(image_size, cifar10_dir=None):
+def load_data(image_size, cifar10_dir=None, train_size=None):
     """(train images, train labels, test images, test labels, channels): float32 NCHW normalised with
-    the training split's per-channel mean and std, int64 labels."""
+    the training split's per-channel mean and std, int64 labels; the first ``train_size`` training
+    images only, when given."""
     if cifar10_dir:
         train, test = datasets.CIFAR10(cifar10_dir, train=True), datasets.CIFAR10(cifar10_dir, train=False)
     else:
         train, test = datasets.Digits("train", size=image_size), datasets.Digits("test", size=image_size)
-    x_train, x_test = train.images(), test.images()
+    x_train, x_test = train.images()[:train_size], test.images()
     mean = x_train.mean(axis=(0, 2, 3), keepdims=True)
     std = x_train.std(axis=(0, 2, 3), keepdims=True)
     norm = lambda x: ((x - mean) / std).astype(np.float32)  # noqa: E731
-    return (norm(x_train), np.asarray(train.targets, np.int64), norm(x_test), np.asarray(test.targets, np.int64),
-            x_train.shape[1])
+    y_train, y_test = np.asarray(train.targets, np.int64)[:train_size], np.asarray(test.targets, np.int64)
+    return norm(x_train), y_train, norm(x_test), y_test, x_train.shape[1]
 
 
 # ------------------------------------------------------------------ training
@@ -161,7 +162,7 @@ def train_one(depth, residual, data, settings, device="cpu", log=print):
 
 def run_experiment(settings, cifar10_dir=None, device="cpu", log=print):
     """Train the four networks; the JSON-ready result."""
-    data = load_data(settings["image_size"], cifar10_dir)
+    data = load_data(settings["image_size"], cifar10_dir, settings.get("train_size"))
     result = {"settings": dict(settings, depths=list(settings["depths"])),
               "data": "cifar10" if cifar10_dir else f"digits {settings['image_size']}x{settings['image_size']}",
               "train_size": len(data[0]), "test_size": len(data[2]), "device": device, "nets": {}}
@@ -257,6 +258,8 @@ def add_parser(subparsers):
     d.add_argument("--weight-decay", type=float, default=DEFAULTS["weight_decay"], help="default: %(default)s")
     d.add_argument("--image-size", type=int, default=DEFAULTS["image_size"],
                    help="side of the digits images (default: %(default)s; CIFAR-10 stays 32)")
+    d.add_argument("--train-size", type=int, default=None, metavar="N",
+                   help="train on the first N training images only (default: all)")
     d.add_argument("--cifar10", metavar="DIR", default=None, help="train on the CIFAR-10 found in DIR instead")
     d.add_argument("--seed", type=int, default=DEFAULTS["seed"], help="default: %(default)s")
     d.add_argument("--device", default="cpu", help="cpu or cuda (default: %(default)s)")
@@ -274,7 +277,8 @@ def run(args):
             return 2
     settings = {"depths": tuple(args.depths), "epochs": args.epochs, "batch_size": args.batch_size, "lr": args.lr,
                 "momentum": args.momentum, "weight_decay": args.weight_decay,
-                "image_size": 32 if args.cifar10 else args.image_size, "seed": args.seed}
+                "image_size": 32 if args.cifar10 else args.image_size, "seed": args.seed,
+                "train_size": args.train_size}
     result = run_experiment(settings, cifar10_dir=args.cifar10, device=args.device)
     paths = write_outputs(result, args.out)
     print("\n".join(summary_lines(result)))
