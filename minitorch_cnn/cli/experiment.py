@@ -33,8 +33,8 @@ from ..random import manual_seed
 from ..utils.data import datasets
 from ..utils.gradflow import GradientRecorder
 
-DEFAULTS = {"depths": (20, 56), "epochs": 12, "batch_size": 64, "lr": 0.05, "momentum": 0.9,
-            "weight_decay": 1e-4, "image_size": 16, "seed": 0, "train_size": None}
+DEFAULTS = {"depths": (20, 56), "epochs": 20, "batch_size": 64, "lr": 0.05, "momentum": 0.9,
+            "weight_decay": 1e-4, "image_size": 8, "seed": 0, "train_size": None}
 
 
 class PlainBlock(BasicBlock):

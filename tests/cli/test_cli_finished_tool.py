@@ -185,6 +185,23 @@ def test_a_full_disk_keeps_the_last_good_checkpoint(tmp_path, monkeypatch, capsy
     assert state["epoch"] == 1  # the last good checkpoint is intact and loads
 
 
+@pytest.mark.parametrize("key, value, message", [("model", "lenet6", "--model must be one of"),
+                                                 ("lr", -3.0, "--lr must be a finite number > 0, got -3.0"),
+                                                 ("batch_size", "64", "--batch-size must be a positive integer")])
+def test_a_checkpoint_with_impossible_settings_is_refused_clearly(tmp_path, capsys, key, value, message):
+    import minitorch_cnn as mt
+
+    assert train(tmp_path / "run", *FAST, "--epochs", 1) == 0
+    path = tmp_path / "run" / "checkpoint.pt"
+    state = mt.load(path)
+    state["config"][key] = value
+    mt.save(state, path)
+    capsys.readouterr()
+    assert train(tmp_path / "run", "--resume", "--epochs", 2) == 1
+    error = capsys.readouterr().err
+    assert "checkpoint.pt is inconsistent: its settings say" in error and message in error
+
+
 @pytest.mark.parametrize("field, value, message", [("batch", 10**6, "batch 1000000 is outside 0..19"),
                                                    ("epoch", 5, "it records 1 epochs of history for epoch 5"),
                                                    ("epoch", -1, "epoch -1 is not a count of epochs"),

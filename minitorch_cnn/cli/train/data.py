@@ -52,9 +52,10 @@ def _raw_splits(name, data_dir, download):
     order = np.random.default_rng(SPLIT_SEED).permutation(len(pool))
     n_val = max(1, round(VAL_FRACTION * len(pool)))
     images = pool.images()
-    splits = [(images[order[n_val:]], pool.targets[order[n_val:]]),
-              (images[order[:n_val]], pool.targets[order[:n_val]]),
-              (test.images(), test.targets)]
+    targets, test_targets = np.asarray(pool.targets), np.asarray(test.targets)  # MNIST's are tensors
+    splits = [(images[order[n_val:]], targets[order[n_val:]]),
+              (images[order[:n_val]], targets[order[:n_val]]),
+              (test.images(), test_targets)]
     return splits, cls.classes
 
 

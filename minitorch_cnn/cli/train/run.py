@@ -11,10 +11,12 @@ from ...creation import zeros
 from ...nn import Parameter
 from ...random import manual_seed
 from ...utils.data.datasets import DatasetError
-from .builders import DEFAULT_LR, build_model, build_optimizer, build_scheduler, resolve_device
-from .data import CHANNELS, IMAGE_SIZE, NUM_CLASSES, load_splits
+from ...models import list_models
+from .builders import (DEFAULT_LR, OPTIMIZERS, SCHEDULERS, build_model, build_optimizer, build_scheduler,
+                       resolve_device)
+from .data import CHANNELS, DATASETS, IMAGE_SIZE, NUM_CLASSES, load_splits
 from .folder import FolderBusyError, RunFolder
-from .trainer import BEST, CHECKPOINT, Trainer, TrainingError, UsageError, read_checkpoint
+from .trainer import BEST, CHECKPOINT, CheckpointError, Trainer, TrainingError, UsageError, read_checkpoint
 
 # The command's defaults: LeNet-5 on the digits reaches >= 97% test accuracy in well under two minutes.
 DEFAULTS = {"model": "lenet5", "dataset": "digits", "data_dir": "data", "download": False, "epochs": 20,
@@ -56,6 +58,9 @@ def check_options(config):
         value = config[name]
         return isinstance(value, int) and not isinstance(value, bool) and value >= 1
 
+    for option, names in (("model", list_models()), ("dataset", DATASETS), ("optimizer", OPTIMIZERS),
+                          ("scheduler", SCHEDULERS)):
+        need(config[option] in names, option, f"one of {', '.join(names)}")
     need(count("epochs"), "epochs", "a positive integer")
     need(count("batch_size"), "batch_size", "a positive integer")
     if config["lr"] is not None:
@@ -161,7 +166,11 @@ def _resumed_config(saved, given, out):
                          f"--out (or --force) to start another run")
     config.update({k: given[k] for k in CHANGEABLE_ON_RESUME if k in given})
     config["out"], config["resume"], config["force"] = str(out), True, False
-    check_options(config)
+    try:
+        check_options(config)
+    except UsageError as e:  # a value typed now was checked by the parser: this one comes from the file
+        raise CheckpointError(f"{out / CHECKPOINT} is inconsistent: its settings say {e}; delete it to start "
+                              f"over") from None
     return config
 
 
