@@ -20,8 +20,7 @@ import minitorch_cnn as mt  # noqa: E402
 
 mt.tune_process()  # as `python -m minitorch_cnn` does: OpenBLAS workers sleep when idle, malloc keeps freed memory
 import numpy as np  # noqa: E402
-from minitorch_cnn.nn import functional as F  # noqa: E402
-from minitorch_cnn.cli.bench import median_ratio, time_alternating  # noqa: E402
+from minitorch_cnn.cli.bench import median_ratio, sgd_step, time_alternating  # noqa: E402
 from minitorch_cnn.cli.workloads import resnet20  # noqa: E402
 
 
@@ -30,25 +29,13 @@ def median_seconds(fn, repeat, warmup=1):
     return statistics.median(time_alternating({"fn": fn}, repeat, warmup=warmup)["fn"])
 
 
-def mt_train_step(model, optimizer, x, y):
-    optimizer.zero_grad()
-    loss = F.cross_entropy(model(x), y)
-    loss.backward()
-    optimizer.step()
-    return loss
+# The recipe of the ResNet-20 rows (He et al.'s CIFAR training), the same on both frameworks.
+RECIPE = {"lr": 0.1, "momentum": 0.9, "weight_decay": 1e-4}
 
 
 def torch_train_step(torch, model, x, y):
-    """A closure: one PyTorch step of the same recipe (cross-entropy, SGD momentum 0.9, weight decay 1e-4)."""
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=1e-4)
-
-    def step():
-        optimizer.zero_grad()
-        loss = torch.nn.functional.cross_entropy(model(x), y)
-        loss.backward()
-        optimizer.step()
-        return loss
-    return step
+    """A closure: one PyTorch step of RECIPE (the bench command's ``sgd_step``)."""
+    return sgd_step(torch, model, x, y, **RECIPE)
 
 
 def torch_resnet20(state_dict):
@@ -71,10 +58,10 @@ def bench_resnet20(repeat, batch=128):
     y_np = rng.integers(0, 10, batch)
     model = mt.models.resnet20()
     state = {k: v.detach().clone() for k, v in model.state_dict().items()}
-    optimizer = mt.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=1e-4)
     x, y = mt.tensor(x_np), mt.tensor(y_np)
-    row = {"mt_loss0": float(mt_train_step(model, optimizer, x, y).item())}
-    steps = {"mt": lambda: mt_train_step(model, optimizer, x, y)}
+    mt_step = sgd_step(mt, model, x, y, **RECIPE)
+    row = {"mt_loss0": float(mt_step().item())}
+    steps = {"mt": mt_step}
     try:
         import torch
     except ImportError:
@@ -104,8 +91,7 @@ def bench_throughput(name, repeat, batch=32, **kwargs):
 
     t_infer = median_seconds(infer, repeat)
     model.train()
-    optimizer = mt.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-    t_train = median_seconds(lambda: mt_train_step(model, optimizer, x, y), repeat)
+    t_train = median_seconds(sgd_step(mt, model, x, y), repeat)
     return batch / t_infer, batch / t_train
 
 

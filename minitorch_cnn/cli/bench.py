@@ -86,7 +86,6 @@ def training_step(fw, workload, batch, device, weights, seed=0):
     model = workload.build(fw)
     model.load_state_dict({k: fw.tensor(np.array(v)) for k, v in weights.items()})
     model = model.to(device)
-    optimizer = fw.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     rng = np.random.default_rng(seed)
     x = fw.tensor(rng.standard_normal((batch,) + workload.input_shape).astype(np.float32), device=device)
     if workload.loss == "mse":
@@ -95,6 +94,14 @@ def training_step(fw, workload, batch, device, weights, seed=0):
     else:
         target = fw.tensor(rng.integers(0, workload.outputs, batch), device=device)
         loss_fn = fw.nn.functional.cross_entropy
+    return sgd_step(fw, model, x, target, loss_fn), sum(p.numel() for p in model.parameters())
+
+
+def sgd_step(fw, model, x, target, loss_fn=None, lr=0.01, momentum=0.9, weight_decay=0.0):
+    """The training step every benchmark times, as a closure: forward, loss (default cross-entropy),
+    zero_grad, backward, an SGD update; returns the loss. Written once for minitorch_cnn and torch."""
+    optimizer = fw.optim.SGD(model.parameters(), lr=lr, momentum=momentum, weight_decay=weight_decay)
+    loss_fn = loss_fn or fw.nn.functional.cross_entropy
 
     def step():
         loss = loss_fn(model(x), target)
@@ -103,7 +110,7 @@ def training_step(fw, workload, batch, device, weights, seed=0):
         optimizer.step()
         return loss
 
-    return step, sum(p.numel() for p in model.parameters())
+    return step
 
 
 def _synchronizer(fw, device):
