@@ -244,14 +244,30 @@ def main(argv=None):
         return run_gradcheck(pattern=args.ops, device=args.device)
     except KeyboardInterrupt:
         print("\ninterrupted", file=sys.stderr)
-        return 130
+        return _end_job(130)
     except UsageError as e:  # options that contradict each other or the saved run
         command.print_usage(sys.stderr)
         print(f"{command.prog}: error: {e}", file=sys.stderr)
-        return 2
+        return _end_job(2)
     except (TrainingError, DatasetError) as e:  # the message is the whole story: no traceback
         print(f"error: {e}", file=sys.stderr)
-        return 1
+        return _end_job(1)
+
+
+def _end_job(code):
+    """``code``; under ``mpiexec`` with several processes, first end every rank of the job (the others
+    would wait in their next collective for this one)."""
+    from .. import distributed as dist
+
+    if dist.is_initialized() and dist.get_world_size() > 1:
+        from mpi4py import MPI
+
+        from ..distributed import _launch
+
+        sys.stdout.flush()
+        sys.stderr.flush()
+        _launch.abort_job(MPI.COMM_WORLD.Abort, code)
+    return code
 
 
 def entry_point():

@@ -15,6 +15,7 @@ from ...models import list_models
 from .builders import (DEFAULT_LR, OPTIMIZERS, SCHEDULERS, build_model, build_optimizer, build_scheduler,
                        resolve_device)
 from .data import CHANNELS, DATASETS, IMAGE_SIZE, NUM_CLASSES, load_splits
+from ...utils.data_parallel import DataParallelRun
 from .folder import FolderBusyError, RunFolder
 from .trainer import BEST, CHECKPOINT, CheckpointError, Trainer, TrainingError, UsageError, read_checkpoint
 
@@ -89,11 +90,14 @@ def run_training(options):
     if config["out"] is None:
         config["out"] = str(Path("runs") / f"{config['model']}-{config['dataset']}")
     out = Path(config["out"])
+    run = DataParallelRun.from_launcher()  # one process, or this rank of an mpiexec job
     try:
+        if not run.is_main:  # rank 0 holds the folder; the other ranks only read from it
+            return _train_in(run, out, config, given, started)
         with RunFolder(out) as folder:
             if folder.removed:
                 print(f"removed {len(folder.removed)} temporary file(s) left in {out} by an interrupted run")
-            return _train_in(folder, out, config, given, started)
+            return _train_in(run, out, config, given, started)
     except FolderBusyError as e:
         raise TrainingError(str(e)) from None
     except OSError as e:  # read-only folder, full disk, ...: the last good checkpoint is intact (atomic writes)
@@ -102,9 +106,11 @@ def run_training(options):
         where = e.filename or out
         raise TrainingError(f"cannot write to {where}: {e.strerror or e}; files already saved in {out} are "
                             f"intact") from e
+    finally:
+        run.close()
 
 
-def _train_in(folder, out, config, given, started):
+def _train_in(run, out, config, given, started):
     state = None
     if config["resume"]:
         state = read_checkpoint(out)
@@ -113,11 +119,17 @@ def _train_in(folder, out, config, given, started):
         if not config["force"]:
             raise TrainingError(f"{out} already holds a training run; --resume continues it, --force deletes it "
                                 f"and starts over, or choose another --out")
-        for name in RESULT_FILES:
-            (out / name).unlink(missing_ok=True)
+        if run.is_main:
+            for name in RESULT_FILES:
+                (out / name).unlink(missing_ok=True)
+        run.barrier()
     if config["lr"] is None:
         config["lr"] = DEFAULT_LR[config["optimizer"]]
     device = resolve_device(config["device"])
+    if run.distributed and device == "cuda":  # one GPU per rank of the node
+        from ... import distributed as dist
+
+        device = f"cuda:{dist.get_local_rank()}"
 
     manual_seed(config["seed"])
     np.random.seed(config["seed"])
@@ -127,24 +139,34 @@ def _train_in(folder, out, config, given, started):
     config["small_input"] = small_input
     model.to(device)
     _check_input(model, config["model"], (channels,) + size, device)
+    net = run.wrap(model)  # DDP with SyncBatchNorm under mpiexec, else the model itself
     data = load_splits(config["dataset"], config["data_dir"], config["download"], channels=channels)
     optimizer = build_optimizer(config["optimizer"], model.parameters(), config["lr"], config["weight_decay"],
                                 config["momentum"])
-    steps_per_epoch = -(-len(data.train) // config["batch_size"])
+    try:
+        local_batch = run.local_batch_size(config["batch_size"])
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    per_rank = -(-len(data.train) // run.world_size)  # a DistributedSampler's share (padded)
+    steps_per_epoch = -(-per_rank // local_batch)
     scheduler, interval = build_scheduler(config["scheduler"], optimizer, config["epochs"], steps_per_epoch)
-    trainer = Trainer(model, optimizer, data, out, epochs=config["epochs"], batch_size=config["batch_size"],
+    trainer = Trainer(net, optimizer, data, out, epochs=config["epochs"], batch_size=config["batch_size"],
                       scheduler=scheduler, scheduler_interval=interval, device=device, config=config,
                       augment=_augmentation(config["dataset"], data) if config["augment"] else None,
-                      progress=config["progress"], early_stop=config["early_stop"])
+                      progress=config["progress"], early_stop=config["early_stop"], run=run)
+    assert steps_per_epoch == len(trainer.train_loader)
     if state is not None:
         trainer.load_checkpoint(state)
         if config["epochs"] < trainer.epoch:
             raise UsageError(f"--epochs {config['epochs']} is fewer than the {trainer.epoch} epochs the run in {out} "
                              f"has done; give --epochs {trainer.epoch} or more")
         _continue_schedule(trainer, config, steps_per_epoch)
-    _print_header(config, model, data, device, trainer)
+    if run.is_main:
+        _print_header(config, model, data, device, trainer, run)
 
     results = trainer.fit()
+    if not run.is_main:
+        return 0 if results is not None else 128 + int(trainer.stop_signal)
     if results is None:
         print(f"stopped after {trainer.epoch} epochs and {trainer.batch} batches; checkpoint saved in {out}\n"
               f"resume with: python -m minitorch_cnn train --resume --out {out} --epochs {config['epochs']}",
@@ -210,13 +232,15 @@ def _check_input(model, name, image_shape, device):
                             f"resnet18 (which gets its small-input stem automatically)") from e
 
 
-def _print_header(config, model, data, device, trainer):
+def _print_header(config, model, data, device, trainer, run):
     num_params = sum(p.numel() for p in model.parameters())
     c, h, w = data.image_shape
     lr = trainer.optimizer.param_groups[0]["lr"]
     stem = ", small-input stem" if config["small_input"] else ""
     print(f"{config['model']} ({num_params:,} parameters{stem}) on {config['dataset']} ({c}x{h}x{w}): "
-          f"{len(data.train):,} train / {len(data.val):,} validation / {len(data.test):,} test images, on {device}")
+          f"{len(data.train):,} train / {len(data.val):,} validation / {len(data.test):,} test images, on {device}"
+          + (f", {run.world_size} processes (batch {config['batch_size'] // run.world_size} each)"
+             if run.distributed else ""))
     stop = f", early stop {config['early_stop']}" if config["early_stop"] else ""
     print(f"{config['optimizer']} lr {lr:g}, batch {config['batch_size']}, scheduler {config['scheduler']}, "
           f"augment {'on' if config['augment'] else 'off'}, seed {config['seed']}{stop}, "

@@ -23,7 +23,7 @@ from ... import random as mt_random
 from ...autograd import no_grad
 from ...nn import functional as F
 from ...serialization import load, save
-from ...utils.data import DataLoader
+from ...utils.data_parallel import DataParallelRun
 from .metrics import confusion_matrix, write_metrics
 from .plots import PLOT_HINT, plot_confusion_matrix, plot_curves, plotting_available
 from .progress import progress_bar
@@ -96,7 +96,10 @@ class Trainer:
         augment: a callable applied to each training batch of images (N, C, H, W), or None.
         scheduler_interval: ``'epoch'`` or ``'batch'``: when ``scheduler.step()`` is called.
         early_stop: stop when the validation accuracy has not improved for this many epochs (None: never).
-        config: the run's settings, saved in the checkpoint and ``metrics.json``.
+        config: the run's settings, saved in the checkpoint and ``metrics.json`` (``seed`` also orders the
+            shuffles: epoch e's order is drawn from (seed, e), so a resumed epoch repeats its own).
+        run: a ``utils.data_parallel.DataParallelRun`` under ``mpiexec`` (``model`` is then its ``wrap``);
+            ``batch_size`` is the global batch, split over the processes; only rank 0 writes and prints.
 
     ``fit()`` trains, keeps ``best.pt``, and evaluates the test set on the best model; it returns the test
     results, or None when a signal stopped it (after saving). ``TrainingError`` subclasses report what
@@ -105,17 +108,18 @@ class Trainer:
 
     def __init__(self, model, optimizer, data, out_dir, *, epochs, batch_size=64, scheduler=None,
                  scheduler_interval="epoch", augment=None, device="cpu", config=None, progress=True,
-                 eval_batch_size=512, early_stop=None):
+                 eval_batch_size=512, early_stop=None, run=None):
         self.model, self.optimizer, self.data = model, optimizer, data
         self.scheduler, self.scheduler_interval = scheduler, scheduler_interval
         self.out_dir = Path(out_dir)
         self.epochs, self.augment, self.device = epochs, augment, device
         self.early_stop = early_stop
         self.config = dict(config or {})
-        self.progress = progress
-        self.train_loader = DataLoader(data.train, batch_size=batch_size, shuffle=True)
-        self.val_loader = DataLoader(data.val, batch_size=eval_batch_size)
-        self.test_loader = DataLoader(data.test, batch_size=eval_batch_size)
+        self.run = run or DataParallelRun()
+        self.progress = progress and self.run.is_main
+        self.train_loader = self.run.train_loader(data.train, batch_size, seed=self.config.get("seed", 0))
+        self.val_loader = self.run.eval_loader(data.val, eval_batch_size)
+        self.test_loader = self.run.eval_loader(data.test, eval_batch_size)
         self.history = []  # one metrics row per finished epoch
         self.epoch = 0  # finished epochs
         self.batch = 0  # batches done in the unfinished epoch (not 0 only after a stop signal)
@@ -125,6 +129,7 @@ class Trainer:
         self._epoch_rng_state = None
         self._plotted_at = time.perf_counter()
         self._plots = plotting_available()
+        self._main = self.run.is_main  # the one process that writes files and prints
 
     @property
     def checkpoint_path(self):
@@ -139,7 +144,7 @@ class Trainer:
     def fit(self):
         """Train up to ``epochs`` and test; returns the test results, or None if stopped by a signal."""
         self.out_dir.mkdir(parents=True, exist_ok=True)
-        if not self._plots:
+        if not self._plots and self._main:
             print(PLOT_HINT.format(names="curves.png and confusion_matrix.png"), flush=True)
         with _StopRequest() as stop:
             while self.epoch < self.epochs and not self._patience_exhausted():
@@ -154,21 +159,24 @@ class Trainer:
                 self._partial = _new_totals()
                 if self.scheduler is not None and self.scheduler_interval == "epoch":
                     self.scheduler.step()
-                print(self._summary(row), flush=True)
+                if self._main:
+                    print(self._summary(row), flush=True)
                 if row["val_acc"] > self.best_val_acc:
                     self.best_epoch, self.best_val_acc = self.epoch, row["val_acc"]
-                    save({"epoch": self.epoch, "val_acc": row["val_acc"], "model": self.model.state_dict()},
-                         self.best_path)
+                    if self._main:
+                        save({"epoch": self.epoch, "val_acc": row["val_acc"],
+                              "model": self.run.unwrap(self.model).state_dict()}, self.best_path)
                 self.save_checkpoint()
-                write_metrics(self.out_dir / "metrics.json", self.config, self.history, self._best_record())
+                if self._main:
+                    write_metrics(self.out_dir / "metrics.json", self.config, self.history, self._best_record())
                 last = self.epoch == self.epochs or stop.requested or self._patience_exhausted()
-                if self._plots and (last or time.perf_counter() - self._plotted_at > PLOT_EVERY_S):
+                if self._plots and self._main and (last or time.perf_counter() - self._plotted_at > PLOT_EVERY_S):
                     plot_curves(self.history, self.out_dir / "curves.png", title=self._title())
                     self._plotted_at = time.perf_counter()
                 if stop.requested:
                     self.stop_signal = stop.signal
                     return None
-        if self._patience_exhausted() and self.epoch < self.epochs:
+        if self._patience_exhausted() and self.epoch < self.epochs and self._main:
             print(f"early stop after epoch {self.epoch}: no better validation accuracy for {self.early_stop} "
                   f"epoch{'s' if self.early_stop != 1 else ''} (best: epoch {self.best_epoch}, "
                   f"{self.best_val_acc:.2%})", flush=True)
@@ -181,17 +189,12 @@ class Trainer:
     def _train_epoch(self, stop):
         """One pass over the training set; the epoch's metrics row, or None when a signal stopped it."""
         self.model.train()
-        resume_state = None
-        if self.batch:  # re-create the interrupted epoch's shuffle order, skip its finished batches
-            resume_state = mt_random.get_rng_state()
-            mt_random.set_rng_state(self._epoch_rng_state)
-        else:
+        if not self.batch:
             self._epoch_rng_state = mt_random.get_rng_state()
+        self.run.set_epoch(self.train_loader, self.epoch)  # the epoch's order: a function of (seed, epoch)
         batches = iter(self.train_loader)
-        for _ in range(self.batch):
+        for _ in range(self.batch):  # a resumed epoch skips the batches it has done, in the same order
             next(batches)
-        if resume_state is not None:
-            mt_random.set_rng_state(resume_state)
         totals = self._partial
         if totals["lr"] is None:
             totals["lr"] = self.optimizer.param_groups[0]["lr"]
@@ -210,13 +213,14 @@ class Trainer:
                                 acc=f"{totals['correct'] / totals['seen']:.2%}",
                                 img_s=f"{totals['seen'] / totals['seconds']:.0f}", refresh=False)
                 bar.update()
-                if stop.requested and self.batch < len(self.train_loader):
+                if self.run.any_rank(stop.requested) and self.batch < len(self.train_loader):
+                    stop.signal = stop.signal or signal.SIGINT  # (another rank was asked to stop)
                     return None
         finally:
             bar.close()
-        return {"epoch": self.epoch + 1, "lr": totals["lr"],
-                "train_loss": totals["loss_sum"] / totals["seen"], "train_acc": totals["correct"] / totals["seen"],
-                "seconds": totals["seconds"], "images_per_s": totals["seen"] / totals["seconds"]}
+        loss_sum, correct, seen = self.run.sum(totals["loss_sum"], totals["correct"], totals["seen"])
+        return {"epoch": self.epoch + 1, "lr": totals["lr"], "train_loss": loss_sum / seen, "train_acc": correct / seen,
+                "seconds": totals["seconds"], "images_per_s": seen / totals["seconds"]}
 
     def _train_step(self, images, labels):
         images, labels = images.to(self.device), labels.to(self.device)
@@ -229,7 +233,7 @@ class Trainer:
         loss = F.cross_entropy(logits, labels)
         total = sum((0.3 * F.cross_entropy(aux, labels) for aux in auxiliary), loss)
         value = total.item()
-        if not math.isfinite(value):  # the update would spread NaN/inf into every weight
+        if self.run.any_rank(not math.isfinite(value)):  # the update would spread NaN/inf into every weight
             self._diverged(value)
         self.optimizer.zero_grad()
         total.backward()
@@ -257,17 +261,21 @@ class Trainer:
                 predictions.append(logits.argmax(dim=1).cpu().numpy())
                 targets.append(labels.cpu().numpy())
         predictions, targets = np.concatenate(predictions), np.concatenate(targets)
-        return loss_sum / len(targets), float((predictions == targets).mean()), predictions, targets
+        loss_sum, correct, count = self.run.sum(loss_sum, float((predictions == targets).sum()), len(targets))
+        predictions, targets = self.run.gather_sharded(predictions), self.run.gather_sharded(targets)
+        return loss_sum / count, float(correct / count), predictions, targets
 
     def test(self):
         """Accuracy of the best model (by validation accuracy) on the test set, written to ``metrics.json``."""
         if self.best_epoch is not None and self.best_path.is_file():
             best = read_best(self.best_path)
-            self.model.load_state_dict(best["model"])
+            self.run.unwrap(self.model).load_state_dict(best["model"])
         loss, accuracy, predictions, targets = self.evaluate(self.test_loader)
         matrix = confusion_matrix(targets, predictions, len(self.data.classes))
         results = {"test_loss": loss, "test_accuracy": accuracy, "classes": self.data.classes,
                    "confusion_matrix": matrix.tolist(), **self._best_record()}
+        if not self._main:
+            return results
         write_metrics(self.out_dir / "metrics.json", self.config, self.history, results)
         if self._plots:
             plot_confusion_matrix(matrix, self.data.classes, self.out_dir / "confusion_matrix.png",
@@ -284,16 +292,25 @@ class Trainer:
     # ------------------------------------------------------------------ checkpoints
 
     def save_checkpoint(self):
-        """Write everything needed to continue the run to ``out_dir/checkpoint.pt``, atomically."""
+        """Write everything needed to continue the run to ``out_dir/checkpoint.pt``, atomically.
+
+        Under ``mpiexec`` every rank calls this (the running sums are summed over the ranks); rank 0 writes.
+        """
+        partial = dict(self._partial)
+        partial["loss_sum"], partial["correct"], partial["seen"] = self.run.totals_to_save(
+            partial["loss_sum"], partial["correct"], partial["seen"])
+        if not self._main:
+            self.run.barrier()
+            return
         state = {
             "config": self.config,
             "epoch": self.epoch,
             "batch": self.batch,
-            "partial": self._partial,
+            "partial": partial,
             "history": self.history,
             "best_epoch": self.best_epoch,
             "best_val_acc": self.best_val_acc,
-            "model": self.model.state_dict(),
+            "model": self.run.unwrap(self.model).state_dict(),
             "optimizer": self.optimizer.state_dict(),
             "scheduler": None if self.scheduler is None else self.scheduler.state_dict(),
             "rng_state": mt_random.get_rng_state(),
@@ -301,13 +318,14 @@ class Trainer:
             "numpy_rng_state": _numpy_rng_state(),
         }
         save(state, self.checkpoint_path)  # mt.save writes a temporary file and renames it: atomic
+        self.run.barrier()  # no rank reads it before it is complete
 
     def load_checkpoint(self, state=None):
         """Continue from ``state`` (default: read ``out_dir/checkpoint.pt``); CheckpointError if it does not fit."""
         state = read_checkpoint(self.out_dir) if state is None else state
         check_counters(state, len(self.train_loader), self.checkpoint_path)
         try:
-            self.model.load_state_dict(state["model"])
+            self.run.unwrap(self.model).load_state_dict(state["model"])
             self.optimizer.load_state_dict(state["optimizer"])
             if self.scheduler is not None and state.get("scheduler") is not None:
                 self.scheduler.load_state_dict(state["scheduler"])
@@ -317,6 +335,8 @@ class Trainer:
             raise CheckpointError(f"{self.checkpoint_path} does not fit this model and optimizer: {e}") from e
         self.epoch, self.batch = state["epoch"], state["batch"]
         self._partial, self.history = dict(state["partial"]), list(state["history"])
+        self._partial["loss_sum"], self._partial["correct"], self._partial["seen"] = self.run.totals_to_resume(
+            self._partial["loss_sum"], self._partial["correct"], self._partial["seen"])
         self._epoch_rng_state = state["epoch_rng_state"]
         best = state.get("best_epoch")
         if best is None and self.history:  # a checkpoint written before best.pt existed
@@ -399,8 +419,6 @@ def check_counters(state, batches_per_epoch, path):
         bad("a history row lacks epoch, val_acc or lr")
     if not isinstance(partial, dict) or set(partial) != set(_new_totals()):
         bad("the running sums of the unfinished epoch are missing")
-    if batch and state["epoch_rng_state"] is None:
-        bad("it stopped inside an epoch but has no random state of that epoch's start")
     best = state.get("best_epoch")
     if best is not None and (not isinstance(best, int) or not 1 <= best <= epoch):
         bad(f"best epoch {best!r} is not one of the epochs done (1..{epoch})")
