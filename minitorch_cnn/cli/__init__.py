@@ -5,6 +5,7 @@ Commands:
     summary    the layer table of a zoo model (output shapes, parameters, MACs)
     bench      time training steps of reference workloads, optionally against PyTorch
     gradcheck  prove every op's gradient by finite differences, as a pass/fail table
+    experiment the lectures' experiments (``experiment degradation``: He et al. 2016's Fig. 1)
 
 Misuse (an unknown model or data set, a value out of range, options that contradict the run being
 resumed) exits with code 2, the usage and a message; a run that cannot proceed (missing data files, a
@@ -65,6 +66,9 @@ def _train_parser(sub):
                    help="continue the run saved in --out (its settings; --epochs, --lr, --early-stop, --device "
                         "and --data-dir may change)")
     p.add_argument("--force", action="store_true", help="delete the run already in --out and start over")
+    p.add_argument("--record-gradients", action="store_true",
+                   help="record each conv/linear layer's gradient norm and activation statistics per step: "
+                        "gradients.json (and gradflow.png with matplotlib)")
     p.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bars")
     return p
 
@@ -102,8 +106,14 @@ def _gradcheck_parser(sub):
     return p
 
 
+def _experiment_parser(sub):
+    from . import experiment
+
+    return experiment.add_parser(sub)
+
+
 COMMANDS = (("train", _train_parser), ("summary", _summary_parser), ("bench", _bench_parser),
-            ("gradcheck", _gradcheck_parser))
+            ("gradcheck", _gradcheck_parser), ("experiment", _experiment_parser))
 
 
 def build_parser(prog=None):
@@ -194,7 +204,8 @@ def _summary(args):
     model = get_model(args.model, **kwargs)
     input_size = args.input or _default_input(args.model, model)
     try:
-        table = summary(model, input_size=input_size, device=device)
+        table = summary(model, input_size=input_size, device=device, verbose=0,
+                        col_names=("output_size", "num_params", "mult_adds", "receptive_field"))
     except (RuntimeError, ValueError) as e:
         print(f"error: {args.model} cannot take an input of size {list(input_size)}: {e}", file=sys.stderr)
         return 1
@@ -239,6 +250,10 @@ def main(argv=None):
             from .bench import run_bench
 
             return run_bench(args)
+        if args.command == "experiment":
+            from . import experiment
+
+            return experiment.run(args)
         from .gradcheck import run_gradcheck
 
         return run_gradcheck(pattern=args.ops, device=args.device)

@@ -183,6 +183,7 @@ def plot_errors(result):
     """He et al.'s Fig. 6 layout: plain (left) and residual (right), training error thin and dashed,
     test error bold, one colour per depth."""
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     fig = Figure(figsize=(10, 4), layout="constrained")
     axes = fig.subplots(1, 2, sharey=True)
@@ -198,8 +199,9 @@ def plot_errors(result):
                     label=f"{kind}-{depth} test")
         ax.set_title("plain networks" if kind == "plain" else "residual networks")
         ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(alpha=0.3)
-        ax.legend()
+        ax.legend(loc="center right")
     axes[0].set_ylabel("error (%)")
     fig.suptitle(f"Degradation on {result['data']}: same training for every network")
     return fig

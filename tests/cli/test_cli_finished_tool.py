@@ -428,3 +428,19 @@ def test_torch_twins_have_the_zoo_models_keys_and_first_loss():
         x = np.random.default_rng(0).standard_normal((2,) + workload.input_shape).astype(np.float32)
         np.testing.assert_allclose(ours(mt.tensor(x)).detach().numpy(), theirs(torch.tensor(x)).detach().numpy(),
                                    rtol=1e-4, atol=1e-5)
+
+
+def test_record_gradients_writes_the_per_layer_norms(tmp_path):
+    assert train(tmp_path / "run", *FAST, "--epochs", 1, "--record-gradients") == 0
+    record = json.loads((tmp_path / "run" / "gradients.json").read_text())
+    text = json.dumps(record)
+    assert "linear1" in text and "linear2" in text  # TwoLayerNet's two layers are recorded
+    if (tmp_path / "run" / "curves.png").exists():  # with matplotlib
+        assert (tmp_path / "run" / "gradflow.png").stat().st_size > 1000
+
+
+def test_experiment_is_a_command(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["experiment", "degradation", "--help"])
+    assert exit_info.value.code == 0
+    assert "plain" in capsys.readouterr().out.lower()

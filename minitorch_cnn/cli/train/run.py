@@ -23,15 +23,17 @@ from .trainer import BEST, CHECKPOINT, CheckpointError, Trainer, TrainingError, 
 DEFAULTS = {"model": "lenet5", "dataset": "digits", "data_dir": "data", "download": False, "epochs": 20,
             "batch_size": 64, "optimizer": "adam", "lr": None, "momentum": 0.9, "weight_decay": None,
             "scheduler": "none", "augment": True, "small_input": None, "early_stop": None, "device": "auto",
-            "seed": 0, "out": None, "resume": False, "force": False, "progress": True}
+            "seed": 0, "out": None, "resume": False, "force": False, "progress": True, "record_gradients": False}
 # Options that define the run: with --resume they come from the checkpoint, and typing a different value
 # is refused (the run would silently become another one).
 FIXED_ON_RESUME = ("model", "dataset", "batch_size", "optimizer", "momentum", "weight_decay", "scheduler",
                    "augment", "small_input", "seed")
 # Options that --resume applies: a longer --epochs extends the schedule, a new --lr applies from the next
 # step on (the schedule continues from it), and where the run executes.
-CHANGEABLE_ON_RESUME = ("epochs", "lr", "early_stop", "device", "data_dir", "download", "progress")
-RESULT_FILES = (CHECKPOINT, BEST, "metrics.json", "curves.png", "confusion_matrix.png")
+CHANGEABLE_ON_RESUME = ("epochs", "lr", "early_stop", "device", "data_dir", "download", "progress",
+                        "record_gradients")
+RESULT_FILES = (CHECKPOINT, BEST, "metrics.json", "curves.png", "confusion_matrix.png", "gradients.json",
+                "gradflow.png")
 MAX_SEED = 2**32 - 1
 
 
@@ -153,7 +155,8 @@ def _train_in(run, out, config, given, started):
     trainer = Trainer(net, optimizer, data, out, epochs=config["epochs"], batch_size=config["batch_size"],
                       scheduler=scheduler, scheduler_interval=interval, device=device, config=config,
                       augment=_augmentation(config["dataset"], data) if config["augment"] else None,
-                      progress=config["progress"], early_stop=config["early_stop"], run=run)
+                      progress=config["progress"], early_stop=config["early_stop"], run=run,
+                      record_gradients=config["record_gradients"])
     assert steps_per_epoch == len(trainer.train_loader)
     if state is not None:
         trainer.load_checkpoint(state)

@@ -98,6 +98,8 @@ class Trainer:
         early_stop: stop when the validation accuracy has not improved for this many epochs (None: never).
         config: the run's settings, saved in the checkpoint and ``metrics.json`` (``seed`` also orders the
             shuffles: epoch e's order is drawn from (seed, e), so a resumed epoch repeats its own).
+        record_gradients: record each conv/linear layer's gradient norm and activation statistics per step
+            (``utils.gradflow.GradientRecorder``), written to ``gradients.json`` and ``gradflow.png``.
         run: a ``utils.data_parallel.DataParallelRun`` under ``mpiexec`` (``model`` is then its ``wrap``);
             ``batch_size`` is the global batch, split over the processes; only rank 0 writes and prints.
 
@@ -108,7 +110,7 @@ class Trainer:
 
     def __init__(self, model, optimizer, data, out_dir, *, epochs, batch_size=64, scheduler=None,
                  scheduler_interval="epoch", augment=None, device="cpu", config=None, progress=True,
-                 eval_batch_size=512, early_stop=None, run=None):
+                 eval_batch_size=512, early_stop=None, run=None, record_gradients=False):
         self.model, self.optimizer, self.data = model, optimizer, data
         self.scheduler, self.scheduler_interval = scheduler, scheduler_interval
         self.out_dir = Path(out_dir)
@@ -130,6 +132,11 @@ class Trainer:
         self._plotted_at = time.perf_counter()
         self._plots = plotting_available()
         self._main = self.run.is_main  # the one process that writes files and prints
+        self.recorder = None
+        if record_gradients:  # per-layer gradient norms and activation statistics, by hooks
+            from ...utils.gradflow import GradientRecorder
+
+            self.recorder = GradientRecorder(self.run.unwrap(model))
 
     @property
     def checkpoint_path(self):
@@ -176,11 +183,26 @@ class Trainer:
                 if stop.requested:
                     self.stop_signal = stop.signal
                     return None
+        self._write_gradient_record()
         if self._patience_exhausted() and self.epoch < self.epochs and self._main:
             print(f"early stop after epoch {self.epoch}: no better validation accuracy for {self.early_stop} "
                   f"epoch{'s' if self.early_stop != 1 else ''} (best: epoch {self.best_epoch}, "
                   f"{self.best_val_acc:.2%})", flush=True)
         return self.test()
+
+    def _write_gradient_record(self):
+        """gradients.json (and gradflow.png) from the recorder, which then stops recording."""
+        if self.recorder is None:
+            return
+        self.recorder.remove()
+        if self._main:
+            from .metrics import write_json_atomically
+
+            write_json_atomically(self.out_dir / "gradients.json", self.recorder.to_dict())
+            if self._plots:
+                self.recorder.plot(title=f"{self._title()}: gradient flow").savefig(self.out_dir / "gradflow.png",
+                                                                                     dpi=100)
+        self.recorder = None
 
     def _patience_exhausted(self):
         return (self.early_stop is not None and self.best_epoch is not None
