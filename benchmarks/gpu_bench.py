@@ -31,7 +31,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import minitorch_cnn as mt  # noqa: E402
-from minitorch_cnn import backend  # noqa: E402
+from minitorch_cnn import backend, ops  # noqa: E402
 
 RESULTS = {}
 OUT_DIR = "gpu_out"
@@ -240,11 +240,11 @@ def run_all(args):
             mt.backends.cuda.matmul.allow_tf32 = tf32
             tag = "tf32" if tf32 else "fp32"
             out[f"ours_{tag}_ms"] = ms(median_time(mt_conv_step(DEVICE, batch_size(128)), sync, args.repeat))
-            previous = backend.set_cuda_kernels_enabled(False)
+            previous = ops.set_cuda_kernels_enabled(False)
             try:
                 out[f"ours_generic_{tag}_ms"] = ms(median_time(mt_conv_step(DEVICE, batch_size(128)), sync, args.repeat))
             finally:
-                backend.set_cuda_kernels_enabled(previous)
+                ops.set_cuda_kernels_enabled(previous)
         mt.backends.cuda.matmul.allow_tf32 = False
         torch = torch_cuda()
         torch.backends.cudnn.benchmark = True
@@ -283,11 +283,11 @@ def run_all(args):
     def _():
         step, x20, y20 = mt_model_step(r20["model"], r20["x"], r20["y"]), r20["x"], r20["y"]
         seconds = median_time(lambda: step(x20, y20), sync, args.repeat)
-        previous = backend.set_cuda_kernels_enabled(False)
+        previous = ops.set_cuda_kernels_enabled(False)
         try:
             generic = median_time(lambda: step(x20, y20), sync, args.repeat)
         finally:
-            backend.set_cuda_kernels_enabled(previous)
+            ops.set_cuda_kernels_enabled(previous)
         return {"ms": ms(seconds), "images_per_s": round(batch20 / seconds), "generic_ms": ms(generic),
                 "generic_images_per_s": round(batch20 / generic)}
 
@@ -426,7 +426,7 @@ def kernels_vs_generic(args, sync):
         "max_pool2d 2x2 fwd+bwd": (kernel_pool, generic_pool),
     }
     rows = {}
-    previous = backend.set_cuda_kernels_enabled(False)  # the generic ops must not call the kernels
+    previous = ops.set_cuda_kernels_enabled(False)  # the generic ops must not call the kernels
     try:
         for name, (kernel_fn, generic_fn) in pairs.items():
             row = {}
@@ -439,7 +439,7 @@ def kernels_vs_generic(args, sync):
                 row["speedup"] = round(row["generic_ms"] / row["kernel_ms"], 2)
             rows[name] = row
     finally:
-        backend.set_cuda_kernels_enabled(previous)
+        ops.set_cuda_kernels_enabled(previous)
     return {"rows": rows}
 
 

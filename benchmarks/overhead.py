@@ -14,7 +14,9 @@ import time
 import timeit
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-import minitorch_cnn as mt  # noqa: E402  (before NumPy: it sets OPENBLAS_THREAD_TIMEOUT, see backend.py)
+import minitorch_cnn as mt  # noqa: E402
+
+mt.tune_process()  # as `python -m minitorch_cnn` does: OpenBLAS workers sleep when idle, malloc keeps freed memory
 import numpy as np  # noqa: E402
 
 try:

@@ -11,6 +11,7 @@ from collections import namedtuple
 import numpy as np
 
 from . import backend
+from .arguments import numpy_dim_names, writes_out
 from .dtypes import as_dtype, get_default_dtype
 from .ops import activation, convert, elementwise, linalg, reduce
 from .ops.broadcast import normalize_dim, normalize_dims
@@ -28,9 +29,9 @@ def scalar_or_array(value, like):
     if isinstance(value, _Scalar):
         return value
     if isinstance(value, Tensor):
-        return value.data
+        return value._data
     if backend.is_array(value) or isinstance(value, (list, tuple)):
-        return as_operand(value, like).data
+        return as_operand(value, like)._data
     raise TypeError(f"unsupported operand type {type(value).__name__} for a Tensor op")
 
 
@@ -53,23 +54,23 @@ def _promote(op, a, b):
     """PyTorch-style promotion for a binary op: ints/bools meet floats as floats; float32 vs float64 errors."""
     a_is_t, b_is_t = isinstance(a, Tensor), isinstance(b, Tensor)
     if a_is_t and b_is_t:
-        fa, fb = a.data.dtype.kind == "f", b.data.dtype.kind == "f"
+        fa, fb = a._data.dtype.kind == "f", b._data.dtype.kind == "f"
         if fa and not fb:
             b = cast(b, a.dtype)
         elif fb and not fa:
             a = cast(a, b.dtype)
         else:
             _check_same_device_and_dtype(op, [a, b])
-    elif a_is_t and isinstance(b, float) and a.data.dtype.kind != "f":
+    elif a_is_t and isinstance(b, float) and a._data.dtype.kind != "f":
         a = cast(a, get_default_dtype())
-    elif b_is_t and isinstance(a, float) and b.data.dtype.kind != "f":
+    elif b_is_t and isinstance(a, float) and b._data.dtype.kind != "f":
         b = cast(b, get_default_dtype())
     return a, b
 
 
 def _same_dtype_tensors(a, b):
     """The common case, with nothing to convert: two tensors of one dtype (Function checks devices)."""
-    return isinstance(a, Tensor) and isinstance(b, Tensor) and a.data.dtype == b.data.dtype
+    return isinstance(a, Tensor) and isinstance(b, Tensor) and a._data.dtype == b._data.dtype
 
 
 def _binary(op_cls, op, a, b):
@@ -102,14 +103,15 @@ def cast(x, dtype):
         return x
     if x.requires_grad and dtype.is_floating_point:
         return convert.Cast(dtype)(x)
-    return Tensor._from_op(x.data.astype(dtype.np_dtype), None)
+    return Tensor._from_op(x._data.astype(dtype.np_dtype), None)
 
 
 def to_device(x, device):
     return convert.ToDevice(device)(x)
 
 
-def clone(x):
+def clone(x, *, memory_format=None):
+    """A copy with its own memory (``memory_format`` accepted; arrays here are always C-contiguous)."""
     return convert.Clone()(x)
 
 
@@ -118,31 +120,35 @@ def contiguous(x):
 
 
 # ------------------------------------------------------------------ elementwise
+@writes_out
 def add(a, b, alpha=1):
     if alpha != 1:
         b = mul(b, alpha) if isinstance(b, Tensor) else b * alpha
     return _binary(elementwise.Add, "add", a, b)
 
 
+@writes_out
 def sub(a, b, alpha=1):
     if alpha != 1:
         b = mul(b, alpha) if isinstance(b, Tensor) else b * alpha
     return _binary(elementwise.Sub, "sub", a, b)
 
 
+@writes_out
 def mul(a, b):
     return _binary(elementwise.Mul, "mul", a, b)
 
 
+@writes_out
 def div(a, b, rounding_mode=None):
     if rounding_mode is not None:
         out = _no_grad_binary(lambda x, y: np.floor_divide(x, y) if rounding_mode == "floor" else np.trunc(x / y), a, b)
         return out
     a, b = as_operand(a, b), as_operand(b, a)
     # true division of integers gives floats, as in PyTorch
-    if isinstance(a, Tensor) and a.data.dtype.kind != "f" and not (isinstance(b, Tensor) and b.data.dtype.kind == "f"):
+    if isinstance(a, Tensor) and a._data.dtype.kind != "f" and not (isinstance(b, Tensor) and b._data.dtype.kind == "f"):
         a = cast(a, get_default_dtype())
-    if isinstance(b, Tensor) and b.data.dtype.kind != "f" and not (isinstance(a, Tensor) and a.data.dtype.kind == "f"):
+    if isinstance(b, Tensor) and b._data.dtype.kind != "f" and not (isinstance(a, Tensor) and a._data.dtype.kind == "f"):
         b = cast(b, get_default_dtype())
     return _binary(elementwise.Div, "div", a, b)
 
@@ -150,34 +156,42 @@ def div(a, b, rounding_mode=None):
 true_divide = div
 
 
+@writes_out
 def pow(a, b):
     return _binary(elementwise.Pow, "pow", a, b)
 
 
+@writes_out
 def neg(x):
     return elementwise.Neg()(x)
 
 
+@writes_out
 def abs(x):
     return elementwise.Abs()(x)
 
 
+@writes_out
 def exp(x):
     return elementwise.Exp()(_float(x))
 
 
+@writes_out
 def log(x):
     return elementwise.Log()(_float(x))
 
 
+@writes_out
 def sqrt(x):
     return elementwise.Sqrt()(_float(x))
 
 
+@writes_out
 def tanh(x):
     return activation.Tanh()(_float(x))
 
 
+@writes_out
 def sigmoid(x):
     return activation.Sigmoid()(_float(x))
 
@@ -186,6 +200,7 @@ def relu(x):
     return activation.ReLU()(x)
 
 
+@writes_out
 def clamp(x, min=None, max=None):
     if min is None and max is None:
         raise RuntimeError("clamp: At least one of 'min' or 'max' must not be None")
@@ -204,17 +219,36 @@ def clamp(x, min=None, max=None):
 clip = clamp
 
 
+@writes_out
 def maximum(a, b):
     return _binary(elementwise.Maximum, "maximum", a, b)
 
 
+@writes_out
 def minimum(a, b):
     return _binary(elementwise.Minimum, "minimum", a, b)
 
 
-def where(condition, a, b):
+def nonzero(input, *, as_tuple=False):
+    """The indices of the nonzero entries: an (n, ndim) int64 tensor, or one 1-D tensor per dim."""
+    xp = backend.get_array_module(input._data)
+    data = input._data if input.ndim else input._data.reshape(1)
+    where = xp.nonzero(data)
+    if as_tuple:
+        return tuple(Tensor._from_op(w.astype(np.int64), None) for w in where)
+    return Tensor._from_op(xp.stack(where, axis=1).astype(np.int64) if where else xp.zeros((0, 0), np.int64), None)
+
+
+@writes_out
+def where(condition, a=None, b=None):
+    """a where condition holds, else b (broadcast; either may be a number); ``where(condition)`` alone
+    is ``nonzero(condition, as_tuple=True)``."""
+    if a is None and b is None:
+        return nonzero(condition, as_tuple=True)
+    if a is None or b is None:
+        raise TypeError("where() takes the condition alone, or the condition, input and other")
     condition = as_operand(condition, a if isinstance(a, Tensor) else b)
-    if not isinstance(condition, Tensor) or condition.data.dtype != np.bool_:
+    if not isinstance(condition, Tensor) or condition._data.dtype != np.bool_:
         raise RuntimeError(f"where: expected condition to be a bool tensor, got {getattr(condition, 'dtype', type(condition))}")
     a, b = as_operand(a, condition), as_operand(b, condition)
     if not isinstance(a, Tensor) and not isinstance(b, Tensor):  # two Python scalars: PyTorch's dtype inference
@@ -226,107 +260,112 @@ def where(condition, a, b):
 
 
 def _float(x):
-    return x if x.data.dtype.kind == "f" else cast(x, get_default_dtype())
+    return x if x._data.dtype.kind == "f" else cast(x, get_default_dtype())
 
 
 def _no_grad_binary(fn, a, b):
-    a_data = a.data if isinstance(a, Tensor) else a
-    b_data = b.data if isinstance(b, Tensor) else b
+    a_data = a._data if isinstance(a, Tensor) else a
+    b_data = b._data if isinstance(b, Tensor) else b
     like = a if isinstance(a, Tensor) else b
     if isinstance(a, Tensor) and isinstance(b, Tensor):
         _check_same_device_and_dtype("comparison", [a, b])
-    xp = backend.get_array_module(like.data)
+    xp = backend.get_array_module(like._data)
     with np.errstate(all="ignore"):
         out = fn(a_data, scalar_or_array(b_data, like) if not backend.is_array(b_data) else b_data)
     return Tensor._from_op(xp.asarray(out), None)
 
 
+@writes_out
 def eq(a, b):
     return _no_grad_binary(lambda x, y: x == y, a, b)
 
 
+@writes_out
 def ne(a, b):
     return _no_grad_binary(lambda x, y: x != y, a, b)
 
 
+@writes_out
 def lt(a, b):
     return _no_grad_binary(lambda x, y: x < y, a, b)
 
 
+@writes_out
 def le(a, b):
     return _no_grad_binary(lambda x, y: x <= y, a, b)
 
 
+@writes_out
 def gt(a, b):
     return _no_grad_binary(lambda x, y: x > y, a, b)
 
 
+@writes_out
 def ge(a, b):
     return _no_grad_binary(lambda x, y: x >= y, a, b)
 
 
 def _no_grad_unary(fn, x):
-    return Tensor._from_op(fn(backend.get_array_module(x.data), x.data), None)
+    return Tensor._from_op(fn(backend.get_array_module(x._data), x._data), None)
 
 
-def sign(x):
-    return _no_grad_unary(lambda xp, d: xp.sign(d), x)
+# (sign, floor, ceil, round: differentiable, with zero gradient, in pointwise_functions.py)
 
 
-def floor(x):
-    return _no_grad_unary(lambda xp, d: xp.floor(d), x)
-
-
-def ceil(x):
-    return _no_grad_unary(lambda xp, d: xp.ceil(d), x)
-
-
-def round(x):
-    return _no_grad_unary(lambda xp, d: xp.round(d), x)
-
-
+@writes_out
 def isnan(x):
     return _no_grad_unary(lambda xp, d: xp.isnan(d), x)
 
 
+@writes_out
 def isfinite(x):
     return _no_grad_unary(lambda xp, d: xp.isfinite(d), x)
 
 
+@writes_out
 def logical_not(x):
     return _no_grad_unary(lambda xp, d: xp.logical_not(d), x)
 
 
+@writes_out
 def logical_and(a, b):
     return _no_grad_binary(lambda x, y: x & y, a, b)
 
 
+@writes_out
 def logical_or(a, b):
     return _no_grad_binary(lambda x, y: x | y, a, b)
 
 
 def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
-    xp = backend.get_array_module(a.data)
-    return bool(xp.allclose(a.data, b.data, rtol=rtol, atol=atol, equal_nan=equal_nan))
+    """True when |a - b| <= atol + rtol * |b| everywhere (broadcast); b may be a number."""
+    xp = backend.get_array_module(a._data)
+    b_data = b._data if isinstance(b, Tensor) else b
+    if isinstance(b, Tensor) and a._data.dtype != b._data.dtype:
+        raise RuntimeError(f"{a.dtype.scalar_name} did not match {b.dtype.scalar_name}")
+    return bool(xp.allclose(a._data, b_data, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
 def equal(a, b):
-    return tuple(a.shape) == tuple(b.shape) and bool((a.data == b.data).all())
+    return tuple(a.shape) == tuple(b.shape) and bool((a._data == b._data).all())
 
 
 # ------------------------------------------------------------------ linalg
+@writes_out
 def matmul(a, b):
     if not _same_dtype_tensors(a, b):
         a, b = _promote("matmul", a, b)
     return linalg.MatMul()(a, b)
 
 
+@writes_out
 def mm(a, b):
     if a.ndim != 2 or b.ndim != 2:
         raise RuntimeError(f"mm: expected 2-D tensors, got {a.ndim}-D and {b.ndim}-D")
     return matmul(a, b)
 
 
+@writes_out
 def bmm(a, b):
     if a.ndim != 3 or b.ndim != 3:
         raise RuntimeError(f"bmm: expected 3-D tensors, got {a.ndim}-D and {b.ndim}-D")
@@ -336,18 +375,22 @@ def bmm(a, b):
 
 
 # ------------------------------------------------------------------ reductions
+@writes_out
+@numpy_dim_names
 def sum(x, dim=None, keepdim=False, dtype=None):
     if dtype is not None:
         x = cast(x, dtype)
-    elif x.data.dtype.kind in "biu":
+    elif x._data.dtype.kind in "biu":
         x = cast(x, "int64")
-    return reduce.Sum(normalize_dims(dim, x.data.ndim, "sum"), keepdim)(x)
+    return reduce.Sum(normalize_dims(dim, x._data.ndim, "sum"), keepdim)(x)
 
 
+@writes_out
+@numpy_dim_names
 def mean(x, dim=None, keepdim=False, dtype=None):
     if dtype is not None:
         x = cast(x, dtype)
-    if x.data.dtype.kind != "f":
+    if x._data.dtype.kind != "f":
         raise RuntimeError(
             f"mean(): could not infer output dtype. Input dtype must be either a floating point or complex "
             f"dtype. Got: {x.dtype.scalar_name}"
@@ -355,12 +398,16 @@ def mean(x, dim=None, keepdim=False, dtype=None):
     return reduce.Mean(normalize_dims(dim, x.ndim, "mean"), keepdim)(x)
 
 
+@writes_out
+@numpy_dim_names
 def var(x, dim=None, unbiased=None, keepdim=False, correction=None):
     if correction is None:
         correction = 1 if unbiased is None or unbiased else 0
     return reduce.Var(normalize_dims(dim, x.ndim, "var"), correction, keepdim)(_float(x))
 
 
+@writes_out
+@numpy_dim_names
 def std(x, dim=None, unbiased=None, keepdim=False, correction=None):
     return sqrt(var(x, dim, unbiased, keepdim, correction))
 
@@ -374,7 +421,7 @@ def _extreme(name, x, dim, keepdim, other_fn):
         return (reduce.Amin if name == "min" else reduce.Amax)(tuple(range(x.ndim)), False)(x)
     d = normalize_dim(dim, x.ndim, name)
     if x.ndim == 0:
-        return ValuesIndices[name](x, Tensor._from_op(backend.get_array_module(x.data).zeros((), np.int64), None))
+        return ValuesIndices[name](x, Tensor._from_op(backend.get_array_module(x._data).zeros((), np.int64), None))
     cls = reduce.MinAlongDim if name == "min" else reduce.MaxAlongDim
     fn = cls(d, keepdim)
     values = fn(x)
@@ -382,46 +429,60 @@ def _extreme(name, x, dim, keepdim, other_fn):
     return ValuesIndices[name](values, Tensor._from_op(indices.astype(np.int64), None))
 
 
+@writes_out
+@numpy_dim_names
 def max(x, dim=None, keepdim=False):
     return _extreme("max", x, dim, keepdim, maximum)
 
 
+@writes_out
+@numpy_dim_names
 def min(x, dim=None, keepdim=False):
     return _extreme("min", x, dim, keepdim, minimum)
 
 
+@writes_out
+@numpy_dim_names
 def amax(x, dim=(), keepdim=False):
     dims = normalize_dims(None if dim == () else dim, x.ndim, "amax")
     return reduce.Amax(dims, keepdim)(x)
 
 
+@writes_out
+@numpy_dim_names
 def amin(x, dim=(), keepdim=False):
     dims = normalize_dims(None if dim == () else dim, x.ndim, "amin")
     return reduce.Amin(dims, keepdim)(x)
 
 
+@writes_out
+@numpy_dim_names
 def argmax(x, dim=None, keepdim=False):
     return _arg_extreme("argmax", x, dim, keepdim)
 
 
+@writes_out
+@numpy_dim_names
 def argmin(x, dim=None, keepdim=False):
     return _arg_extreme("argmin", x, dim, keepdim)
 
 
 def _arg_extreme(name, x, dim, keepdim):
-    xp = backend.get_array_module(x.data)
+    xp = backend.get_array_module(x._data)
     if dim is None:
-        out = getattr(xp, name)(x.data.reshape(-1))
+        out = getattr(xp, name)(x._data.reshape(-1))
         if keepdim:
             out = out.reshape((1,) * x.ndim)
     else:
         d = normalize_dim(dim, x.ndim, name)
-        out = getattr(xp, name)(x.data, axis=d)
+        out = getattr(xp, name)(x._data, axis=d)
         if keepdim:
             out = xp.expand_dims(out, d)
     return Tensor._from_op(xp.asarray(out, dtype=np.int64), None)
 
 
+@writes_out
+@numpy_dim_names
 def logsumexp(x, dim, keepdim=False):
     return reduce.LogSumExp(normalize_dims(dim, x.ndim, "logsumexp"), keepdim)(_float(x))
 

@@ -5,6 +5,7 @@ from . import backend
 from .dtypes import get_default_dtype
 
 THRESHOLD, EDGEITEMS, LINEWIDTH = 1000, 3, 80  # PyTorch's print options
+PRECISION, SCI_MODE = 4, None  # digits after the point; None: scientific only for wide ranges
 
 
 def _summarized(data):
@@ -26,13 +27,16 @@ def _element_text(data):
     values = data.astype(np.float64)
     nonzero = np.abs(values[np.isfinite(values) & (values != 0)])
     fmt = "{:.0f}."
+    sci, fixed = f"{{:.{PRECISION}e}}", f"{{:.{PRECISION}f}}"
     if nonzero.size:
         lo, hi = nonzero.min(), nonzero.max()
         wide = hi / lo > 1000 or hi > 1e8
         if np.all(nonzero == np.ceil(nonzero)):
-            fmt = "{:.4e}" if wide else "{:.0f}."
+            fmt = sci if wide else "{:.0f}."
         else:
-            fmt = "{:.4e}" if wide or lo < 1e-4 else "{:.4f}"
+            fmt = sci if wide or lo < 1e-4 else fixed
+        if SCI_MODE is not None:
+            fmt = sci if SCI_MODE else (fixed if fmt != "{:.0f}." else fmt)
     return lambda v: fmt.format(v) if np.isfinite(v) else str(v)
 
 
@@ -50,7 +54,7 @@ def _body(data, fmt, width, indent, summarize):
 
 
 def tensor_repr(t):
-    data = backend.to_device(t.data, "cpu")
+    data = backend.to_device(t._data, "cpu")
     shown = _summarized(data)
     text = _element_text(shown)
     width = max((len(text(v)) for v in shown.reshape(-1).tolist()), default=0)
@@ -71,7 +75,7 @@ def tensor_repr(t):
     elif not (default_float or data.dtype == np.int64 or data.dtype == np.bool_):
         extras.append(f"dtype=minitorch_cnn.{t.dtype.name}")
     if t.grad_fn is not None:
-        extras.append(f"grad_fn=<{t.grad_fn.name}>")
+        extras.append(f"grad_fn=<{t.grad_fn.name()}>")
     elif t.requires_grad:
         extras.append("requires_grad=True")
     return "tensor(" + body + "".join(", " + e for e in extras) + ")"

@@ -11,6 +11,7 @@ import numpy as np
 from . import backend
 from .ops import shape as shape_ops
 from .ops.broadcast import normalize_dim, normalize_dims
+from .arguments import writes_out
 from .dtypes import as_dtype
 from .tensor import Tensor, _check_same_device_and_dtype
 
@@ -37,8 +38,8 @@ def _infer_shape(op, shape, numel, in_shape):
 
 
 def reshape(x, *shape):
-    shape = _infer_shape("reshape", _shape_arg(shape), x.data.size, x.data.shape)
-    if shape == x.data.shape:
+    shape = _infer_shape("reshape", _shape_arg(shape), x._data.size, x._data.shape)
+    if shape == x._data.shape:
         return x
     return shape_ops.Reshape(shape)(x)
 
@@ -46,7 +47,7 @@ def reshape(x, *shape):
 def view(x, *shape):
     """``view(shape)`` reshapes; ``view(dtype)`` reinterprets the bytes (no gradient), as in PyTorch."""
     if len(shape) == 1 and not isinstance(shape[0], (int, tuple, list)):
-        return Tensor._from_op(x.data.view(as_dtype(shape[0]).np_dtype), None)
+        return Tensor._from_op(x._data.view(as_dtype(shape[0]).np_dtype), None)
     return reshape(x, *shape)
 
 
@@ -153,7 +154,7 @@ def convert_index(index, device=None):
     out = []
     for item in items:
         if isinstance(item, Tensor):
-            item = item.data
+            item = item._data
         elif isinstance(item, list):
             item = np.asarray(item)
         if device is not None and backend.is_array(item):
@@ -187,28 +188,41 @@ def _tensor_list(op, tensors):
         if not isinstance(t, Tensor):
             raise TypeError(f"{op}(): expected a sequence of Tensors, but got {type(t).__name__}")
     _check_same_device_and_dtype(op, tensors)
-    float_dtypes = [t.dtype for t in tensors if t.data.dtype.kind == "f"]
+    float_dtypes = [t.dtype for t in tensors if t._data.dtype.kind == "f"]
     if float_dtypes:
         tensors = [t.to(float_dtypes[0]) for t in tensors]
     return tensors
 
 
+@writes_out
 def cat(tensors, dim=0):
     tensors = _tensor_list("cat", tensors)
-    ref = tensors[0]
-    d = normalize_dim(dim, ref.ndim, "cat")
     for i, t in enumerate(tensors):
-        if t.ndim != ref.ndim or builtins.any(a != b for j, (a, b) in enumerate(zip(t.shape, ref.shape)) if j != d):
-            raise RuntimeError(
-                f"cat(): Sizes of tensors must match except in dimension {d}. Expected size "
-                f"{list(ref.shape)} but got size {list(t.shape)} for tensor number {i} in the list."
-            )
-    return shape_ops.Cat(d)(*tensors)
+        if t.ndim == 0:
+            raise RuntimeError(f"cat(): zero-dimensional tensor (at position {i}) cannot be concatenated")
+    # PyTorch skips legacy empty 1-D tensors (shape (0,)) next to tensors of more dimensions
+    kept = [t for t in tensors if not (t.ndim == 1 and t.shape[0] == 0)]
+    if not kept:  # only legacy empty tensors: an empty result, whatever dim says
+        return shape_ops.Cat(0)(*tensors)
+    ref = kept[0]
+    d = normalize_dim(dim, ref.ndim, "cat")
+    kept_ids = {id(t) for t in kept}
+    for i, t in enumerate(tensors):
+        if id(t) not in kept_ids:
+            continue
+        if t.ndim != ref.ndim:
+            raise RuntimeError(f"cat(): Tensors must have same number of dimensions: got {ref.ndim} and {t.ndim}")
+        for j, (a, b) in enumerate(zip(ref.shape, t.shape)):
+            if j != d and a != b:
+                raise RuntimeError(f"cat(): Sizes of tensors must match except in dimension {d}. Expected size {a} "
+                                   f"but got size {b} for tensor number {i} in the list.")
+    return shape_ops.Cat(d)(*kept)
 
 
 concat = concatenate = cat
 
 
+@writes_out
 def stack(tensors, dim=0):
     tensors = _tensor_list("stack", tensors)
     for i, t in enumerate(tensors):

@@ -6,12 +6,14 @@ functions in ``functions.py``; these methods only delegate to them.
 
 import numpy as np
 
-from . import autograd, backend
-from .autograd.grad_mode import _GradMode
+from . import backend
+from . import dtypes as _dt
 from .dtypes import as_dtype, from_numpy_dtype, get_default_dtype
+from .printing import tensor_repr
 
 class Tensor:
-    __slots__ = ("data", "_requires_grad", "grad", "grad_fn", "_version", "_hooks", "__weakref__")
+    # _data: the raw NumPy/CuPy array (ops read it); ``data`` is PyTorch's Tensor view of it
+    __slots__ = ("_data", "_requires_grad", "grad", "grad_fn", "_version", "_hooks", "__weakref__")
     __array_priority__ = 1000  # so that ndarray <op> Tensor defers to Tensor
 
     def __init__(self, data=None, *, requires_grad=False):
@@ -19,10 +21,10 @@ class Tensor:
         if data is None:
             data = np.empty((0,), dtype=get_default_dtype().np_dtype)
         elif isinstance(data, Tensor):
-            data = data.data
+            data = data._data
         elif not backend.is_array(data):
             data = np.asarray(data, dtype=get_default_dtype().np_dtype)
-        self.data = data
+        self._data = data
         self.grad = None
         self.grad_fn = None
         self._version = [0]
@@ -34,7 +36,7 @@ class Tensor:
     def _from_op(cls, data, grad_fn):
         """Fast constructor used by ops: no checks, no copies."""
         t = object.__new__(cls)
-        t.data = data
+        t._data = data
         t.grad = None
         t.grad_fn = grad_fn
         t._version = [0]
@@ -43,6 +45,26 @@ class Tensor:
         return t
 
     # ----------------------------------------------------------- attributes
+    @property
+    def data(self):
+        """A Tensor sharing this one's storage, with no history and ``requires_grad=False``.
+
+        In-place changes through it change this tensor, unseen by autograd: it has a version
+        counter of its own (``detach()`` shares this one's, so autograd catches changes there).
+        That is what makes ``param.data -= lr * param.grad`` an update outside the graph.
+        """
+        return Tensor._from_op(self._data, None)
+
+    @data.setter
+    def data(self, new):
+        """``t.data = other``: ``t`` now uses ``other``'s storage (its shape, dtype and device too)."""
+        if not isinstance(new, Tensor):
+            raise TypeError(f"Variable data has to be a tensor, but got {type(new).__name__}")
+        if self._requires_grad and new._data.dtype.kind != "f":
+            raise RuntimeError(f"data set to a tensor of dtype {new.dtype} on a tensor that requires grad: only "
+                               "floating point tensors can require gradients")
+        self._data = new._data
+
     @property
     def requires_grad(self):
         return self._requires_grad
@@ -71,42 +93,35 @@ class Tensor:
 
     @property
     def shape(self):
-        return Size(self.data.shape)
-
-    def size(self, dim=None):
-        if dim is None:
-            return Size(self.data.shape)
-        from .ops.broadcast import normalize_dim
-
-        return self.data.shape[normalize_dim(dim, self.data.ndim, "size")]
+        return Size(self._data.shape)
 
     def dim(self):
-        return self.data.ndim
+        return self._data.ndim
 
     ndim = property(dim)
 
     def numel(self):
-        return int(self.data.size)
+        return int(self._data.size)
 
     nelement = numel
 
     def element_size(self):
-        return self.data.itemsize
+        return self._data.itemsize
 
     @property
     def dtype(self):
-        return from_numpy_dtype(self.data.dtype)
+        return from_numpy_dtype(self._data.dtype)
 
     @property
     def device(self):
-        return backend.device_of(self.data)
+        return backend.device_of(self._data)
 
     @property
     def is_cuda(self):
         return self.device.type == "cuda"
 
     def is_floating_point(self):
-        return self.data.dtype.kind == "f"
+        return self._data.dtype.kind == "f"
 
     @property
     def T(self):
@@ -125,19 +140,19 @@ class Tensor:
                 f"can't convert {self.device} device type tensor to numpy. Use Tensor.cpu() to copy the tensor "
                 "to host memory first."
             )
-        return self.data
+        return self._data
 
     def __array__(self, dtype=None, copy=None):
-        arr = self.detach().cpu().data
+        arr = self.detach().cpu()._data
         return arr if dtype is None else arr.astype(dtype)
 
     def item(self):
-        if self.data.size != 1:
-            raise RuntimeError(f"a Tensor with {self.data.size} elements cannot be converted to Scalar")
-        return self.data.item()
+        if self._data.size != 1:
+            raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted to Scalar")
+        return self._data.item()
 
     def tolist(self):
-        return backend.to_device(self.data, "cpu").tolist()
+        return backend.to_device(self._data, "cpu").tolist()
 
     def __float__(self):
         return float(self.item())
@@ -146,50 +161,24 @@ class Tensor:
         return int(self.item())
 
     def __bool__(self):
-        if self.data.size != 1:
-            raise RuntimeError(f"Boolean value of Tensor with {self.data.size} values is ambiguous")
+        if self._data.size != 1:
+            raise RuntimeError(f"Boolean value of Tensor with {self._data.size} values is ambiguous")
         return bool(self.item())
 
     def __index__(self):
-        if self.data.dtype.kind not in "iub" or self.data.size != 1:
+        if self._data.dtype.kind not in "iub" or self._data.size != 1:
             raise TypeError("only integer tensors of a single element can be converted to an index")
         return int(self.item())
 
     def __len__(self):
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
+        return self._data.shape[0]
 
     def __iter__(self):
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
-        return (self[i] for i in range(self.data.shape[0]))
-
-    def to(self, *args, **kwargs):
-        """``to(device)``, ``to(dtype)``, ``to(device, dtype)``, ``to(other_tensor)``."""
-        device = kwargs.pop("device", None)
-        dtype = kwargs.pop("dtype", None)
-        kwargs.pop("non_blocking", None)
-        copy = kwargs.pop("copy", False)
-        if kwargs:
-            raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
-        for a in args:
-            if isinstance(a, Tensor):
-                device, dtype = a.device, a.dtype
-            elif isinstance(a, (str, int, backend.Device)) and not (isinstance(a, str) and a in _DTYPE_NAMES):
-                device = a  # "cpu", "cuda:1", 1 (a GPU index) or a device
-            elif a is not None:
-                dtype = a
-        from . import functions as F
-
-        out = self
-        if dtype is not None and as_dtype(dtype) != self.dtype:
-            out = F.cast(out, as_dtype(dtype))
-        if device is not None and backend.as_device(device) != out.device:
-            out = F.to_device(out, backend.as_device(device))
-        if copy and out is self:
-            out = self.clone()
-        return out
+        return (self[i] for i in range(self._data.shape[0]))
 
     def cpu(self):
         return self.to("cpu")
@@ -199,11 +188,6 @@ class Tensor:
         if device is None or isinstance(device, int):
             device = backend.Device("cuda", device)
         return self.to(device)
-
-    def type(self, dtype=None):
-        if dtype is None:
-            return f"minitorch_cnn.{self.dtype.name}"
-        return self.to(dtype)
 
     def float(self):
         return self.to(_dt.float32)
@@ -224,7 +208,7 @@ class Tensor:
         return self.to(_dt.bool_)
 
     def detach(self):
-        t = Tensor._from_op(self.data, None)
+        t = Tensor._from_op(self._data, None)
         t._version = self._version  # shares storage, so shares the version counter
         return t
 
@@ -233,180 +217,19 @@ class Tensor:
         self._requires_grad = False
         return self
 
-    def contiguous(self):
-        xp = backend.get_array_module(self.data)
-        if self.data.flags.c_contiguous:
-            return self
-        return _F().contiguous(self) if self.requires_grad else Tensor._from_op(xp.ascontiguousarray(self.data), None)
-
     def is_contiguous(self):
-        return bool(self.data.flags.c_contiguous)
+        return bool(self._data.flags.c_contiguous)
 
     def data_ptr(self):
-        if isinstance(self.data, np.ndarray):
-            return self.data.__array_interface__["data"][0]
-        return self.data.data.ptr
-
-    # ----------------------------------------------------------- autograd
-    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
-        autograd.backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph, inputs=inputs)
-
-    def register_hook(self, hook):
-        """``hook(grad) -> Tensor or None`` runs when this tensor's gradient is computed."""
-        if not self.requires_grad:
-            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
-        owner = self if self.grad_fn is None else self.grad_fn
-        if owner._hooks is None:
-            owner._hooks = []
-        owner._hooks.append(hook)
-        return _RemovableHandle(owner._hooks, hook)
-
-    def retain_grad(self):
-        import weakref
-
-        if self.grad_fn is not None:
-            self.grad_fn._retained = weakref.ref(self)
-
-    # ----------------------------------------------------------- in-place
-    def _check_inplace(self, op):
-        if _GradMode.enabled and self.requires_grad:
-            if self.grad_fn is None:
-                raise RuntimeError(
-                    f"{op}: a leaf Variable that requires grad is being used in an in-place operation."
-                )
-            raise RuntimeError(
-                f"{op}: in-place operations on tensors that are part of the autograd graph are not supported "
-                "by minitorch_cnn; use the out-of-place version."
-            )
+        if isinstance(self._data, np.ndarray):
+            return self._data.__array_interface__["data"][0]
+        return self._data.data.ptr
 
     def _bump(self):
         self._version[0] += 1
         return self
 
-    def _inplace_operand(self, other, op):
-        if isinstance(other, Tensor):
-            _check_same_device_and_dtype(op, [self, other])
-            return other.data
-        return _F().scalar_or_array(other, self)
-
-    def _inplace_arith(self, op, ufunc, other, alpha=1):
-        """self.data = ufunc(self.data, alpha * other), written in place, with PyTorch's errors."""
-        self._check_inplace(op)
-        other = self._inplace_operand(other, op)
-        if alpha != 1:
-            other = other * alpha
-        try:
-            getattr(backend.get_array_module(self.data), ufunc)(self.data, other, out=self.data)
-        except TypeError:  # NumPy's UFuncTypeError: a float result into an int tensor
-            raise RuntimeError(
-                f"{op}: result type Float can't be cast to the desired output type {self.dtype.scalar_name}"
-            ) from None
-        except ValueError:  # other broadcasts to a bigger shape than self
-            raise RuntimeError(
-                f"{op}: output with shape {list(self.shape)} doesn't match the broadcast shape "
-                f"{list(np.broadcast_shapes(self.shape, np.shape(other)))}"
-            ) from None
-        return self._bump()
-
-    def add_(self, other, alpha=1):
-        return self._inplace_arith("add_", "add", other, alpha)
-
-    def sub_(self, other, alpha=1):
-        return self._inplace_arith("sub_", "add", other, -alpha)
-
-    def mul_(self, other):
-        return self._inplace_arith("mul_", "multiply", other)
-
-    def div_(self, other):
-        return self._inplace_arith("div_", "true_divide", other)
-
-    # ``w -= lr * g`` is in place, as in PyTorch (without these, Python would rebind w to a new tensor)
-    def __iadd__(self, other):
-        return self.add_(other)
-
-    def __isub__(self, other):
-        return self.sub_(other)
-
-    def __imul__(self, other):
-        return self.mul_(other)
-
-    def __itruediv__(self, other):
-        return self.div_(other)
-
-    def addcmul_(self, t1, t2, value=1):
-        self._check_inplace("addcmul_")
-        self.data += value * (t1.data * t2.data)
-        return self._bump()
-
-    def addcdiv_(self, t1, t2, value=1):
-        self._check_inplace("addcdiv_")
-        self.data += value * (t1.data / t2.data)
-        return self._bump()
-
-    def lerp_(self, end, weight):
-        self._check_inplace("lerp_")
-        self.data += weight * (self._inplace_operand(end, "lerp_") - self.data)
-        return self._bump()
-
-    def zero_(self):
-        return self.fill_(0)
-
-    def fill_(self, value):
-        self._check_inplace("fill_")
-        self.data[...] = value.item() if isinstance(value, Tensor) else value
-        return self._bump()
-
-    def copy_(self, src):
-        self._check_inplace("copy_")
-        src_data = src.data if isinstance(src, Tensor) else np.asarray(src)
-        xp = backend.get_array_module(self.data)
-        src_data = backend.to_device(src_data, self.device)
-        self.data[...] = xp.broadcast_to(src_data.astype(self.data.dtype, copy=False), self.data.shape)
-        return self._bump()
-
-    def clamp_(self, min=None, max=None):
-        self._check_inplace("clamp_")
-        xp = backend.get_array_module(self.data)
-        xp.clip(self.data, min, max, out=self.data)
-        return self._bump()
-
-    def sqrt_(self):
-        self._check_inplace("sqrt_")
-        backend.get_array_module(self.data).sqrt(self.data, out=self.data)
-        return self._bump()
-
-    def uniform_(self, a=0.0, b=1.0, generator=None):
-        from .random import uniform_array
-
-        self._check_inplace("uniform_")
-        self.data[...] = uniform_array(self.data.shape, a, b, self.data.dtype, self.device, generator)
-        return self._bump()
-
-    def normal_(self, mean=0.0, std=1.0, generator=None):
-        from .random import normal_array
-
-        self._check_inplace("normal_")
-        self.data[...] = normal_array(self.data.shape, mean, std, self.data.dtype, self.device, generator)
-        return self._bump()
-
-    def bernoulli_(self, p=0.5, generator=None):
-        from .random import uniform_array
-
-        self._check_inplace("bernoulli_")
-        self.data[...] = uniform_array(self.data.shape, 0.0, 1.0, np.float64, self.device, generator) < p
-        return self._bump()
-
-    def __setitem__(self, index, value):
-        self._check_inplace("__setitem__")
-        index = _F().convert_index(index, self.device)
-        if isinstance(value, Tensor):
-            value = backend.to_device(value.data, self.device)
-        self.data[index] = value
-        self._bump()
-
     def __repr__(self):
-        from .printing import tensor_repr
-
         return tensor_repr(self)
 
     __hash__ = object.__hash__
@@ -420,7 +243,7 @@ class Tensor:
                 "weight_norm usage, see https://github.com/pytorch/pytorch/pull/103001"
             )
         if id(self) not in memo:
-            new = type(self)._from_op(self.data.copy(), None)
+            new = type(self)._from_op(self._data.copy(), None)
             new._requires_grad = self._requires_grad
             if self.grad is not None:
                 new.grad = self.grad.__deepcopy__(memo)
@@ -442,13 +265,6 @@ class Size(tuple):
             n *= s
         return n
 
-class _RemovableHandle:
-    def __init__(self, hooks, hook):
-        self.hooks, self.hook = hooks, hook
-
-    def remove(self):
-        if self.hook in self.hooks:
-            self.hooks.remove(self.hook)
 
 def _check_same_device_and_dtype(op, tensors):
     """An op's tensors must share a device, and floating dtypes must agree (no silent promotion).
@@ -456,11 +272,11 @@ def _check_same_device_and_dtype(op, tensors):
     ``op`` is the op's name, or its Function (named only when there is an error to report).
     """
     first = tensors[0]
-    first_data = first.data
+    first_data = first._data
     first_type = type(first_data)
     first_dtype = first_data.dtype
     for t in tensors[1:]:
-        data = t.data
+        data = t._data
         if type(data) is not first_type or (first_type is not np.ndarray and t.device != first.device):
             raise RuntimeError(
                 f"{_op_name(op)}: Expected all tensors to be on the same device, but found at least two devices, "
@@ -478,13 +294,21 @@ def _op_name(op):
     return op if isinstance(op, str) else type(op).__name__.lower()
 
 
-def _F():
-    from . import functions
+def parse_to(*args, device=None, dtype=None, non_blocking=False):
+    """Sort the arguments of ``Tensor.to`` and ``Module.to`` into (device, dtype), as ``torch._C._nn._parse_to``.
 
-    return functions
+    A tensor gives both; a device, a device string ("cpu", "cuda:1") or a GPU index is the
+    device; anything else (a dtype, its name, a NumPy dtype) is the dtype.
+    """
+    for a in args:
+        if isinstance(a, Tensor):
+            device, dtype = a.device, a.dtype
+        elif isinstance(a, (str, int, backend.Device)) and not (isinstance(a, str) and a in _DTYPE_NAMES):
+            device = a  # "cpu", "cuda:1", 1 (a GPU index) or a device
+        elif a is not None:
+            dtype = a
+    return device, as_dtype(dtype)
+
 
 _DTYPE_NAMES = {"float16", "float32", "float64", "half", "float", "double", "int8", "uint8", "int16",
                 "int32", "int64", "long", "int", "bool"}
-
-from . import dtypes as _dt  # noqa: E402  (used by float()/double()/...)
-from . import tensor_methods  # noqa: E402,F401  (attaches the math methods)

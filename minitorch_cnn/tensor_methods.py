@@ -1,6 +1,18 @@
-"""Tensor's math methods: each one line that calls the public function in ``functions.py``."""
+"""The one installer of Tensor's methods (DeZero's ``setup_variable``): ``x.foo`` is ``functions.foo``.
+
+``tensor.py`` holds the data and the conversions; every method that computes through an op,
+writes in place or hooks into autograd is looked up here, in one table (with the in-place ops
+of ``tensor_inplace.py`` and the math of ``tensor_methods_math.py``). ``minitorch_cnn/__init__.py``
+calls ``install_tensor_methods()`` last, once every layer below is imported, so ``tensor.py``
+never imports the layers built on top of it.
+"""
+from . import autograd, backend
 from . import functions as F
-from .tensor import Tensor
+from .creation import ones, tensor, zeros
+from .ops.broadcast import normalize_dim
+from .tensor import Size, Tensor, parse_to
+from .tensor_inplace import INPLACE_METHODS
+from .tensor_methods_math import fast_operators, math_methods
 
 
 def _reflected(fn):
@@ -19,7 +31,7 @@ _METHODS = {
     "exp": F.exp, "log": F.log, "sqrt": F.sqrt, "tanh": F.tanh, "sigmoid": F.sigmoid, "relu": F.relu,
     "clamp": F.clamp, "clip": F.clamp, "maximum": F.maximum, "minimum": F.minimum, "matmul": F.matmul,
     "mm": F.mm, "bmm": F.bmm, "eq": F.eq, "ne": F.ne, "lt": F.lt, "le": F.le, "gt": F.gt, "ge": F.ge,
-    "sign": F.sign, "floor": F.floor, "ceil": F.ceil, "round": F.round, "isnan": F.isnan,
+    "isnan": F.isnan,
     "isfinite": F.isfinite, "logical_not": F.logical_not,
     # reductions
     "sum": F.sum, "mean": F.mean, "var": F.var, "std": F.std, "max": F.max, "min": F.min, "amax": F.amax,
@@ -31,9 +43,6 @@ _METHODS = {
     "t": F.t, "expand": F.expand, "expand_as": F.expand_as, "repeat": F.repeat, "split": F.split,
     "chunk": F.chunk, "clone": F.clone, "allclose": F.allclose, "equal": F.equal,
 }
-
-for _name, _fn in _METHODS.items():
-    setattr(Tensor, _name, _fn)
 
 
 def _where(self, condition, other):
@@ -49,28 +58,67 @@ def _reshape_as(self, other):
     return F.reshape(self, other.shape)
 
 
-def _new_zeros(self, *size, dtype=None, device=None):
-    from .creation import zeros
+def _size(self, dim=None):
+    """``x.size()``: the shape; ``x.size(dim)``: one of its sizes."""
+    if dim is None:
+        return Size(self._data.shape)
+    return self._data.shape[normalize_dim(dim, self._data.ndim, "size")]
 
+
+def _to(self, *args, copy=False, **kwargs):
+    """``to(device)``, ``to(dtype)``, ``to(device, dtype)``, ``to(other_tensor)``."""
+    unexpected = sorted(set(kwargs) - {"device", "dtype", "non_blocking"})
+    if unexpected:
+        raise TypeError(f"to() got unexpected keyword arguments {unexpected}")
+    device, dtype = parse_to(*args, **kwargs)
+    out = self
+    if dtype is not None and dtype != self.dtype:
+        out = F.cast(out, dtype)
+    if device is not None and backend.as_device(device) != out.device:
+        out = F.to_device(out, backend.as_device(device))
+    if copy and out is self:
+        out = self.clone()
+    return out
+
+
+def _contiguous(self):
+    """A C-contiguous tensor with the same values (itself when it is one already)."""
+    if self._data.flags.c_contiguous:
+        return self
+    if self.requires_grad:
+        return F.contiguous(self)
+    return Tensor._from_op(backend.get_array_module(self._data).ascontiguousarray(self._data), None)
+
+
+def _backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+    """d(self)/d(leaf) accumulated into every leaf's ``.grad`` (see ``autograd.backward``)."""
+    autograd.backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph, inputs=inputs)
+
+
+def _new_zeros(self, *size, dtype=None, device=None):
     return zeros(*size, dtype=dtype or self.dtype, device=device or self.device)
 
 
 def _new_ones(self, *size, dtype=None, device=None):
-    from .creation import ones
-
     return ones(*size, dtype=dtype or self.dtype, device=device or self.device)
 
 
 def _new_tensor(self, data, dtype=None, device=None):
-    from .creation import tensor
-
     return tensor(data, dtype=dtype or self.dtype, device=device or self.device)
 
 
-Tensor.where = _where
-Tensor.view_as = _view_as
-Tensor.reshape_as = _reshape_as
-Tensor.new_zeros = _new_zeros
-Tensor.new_ones = _new_ones
-Tensor.new_tensor = _new_tensor
-Tensor.__hash__ = object.__hash__  # __eq__ is elementwise; tensors hash by identity, as in PyTorch
+_METHODS.update({"size": _size, "to": _to, "contiguous": _contiguous, "backward": _backward, "where": _where, "view_as": _view_as, "reshape_as": _reshape_as, "new_zeros": _new_zeros,
+                 "new_ones": _new_ones, "new_tensor": _new_tensor})
+
+# the in-place ops and hooks (the tables above and below take precedence, as they did over the class's own)
+_METHODS = {**INPLACE_METHODS, **_METHODS}
+# pointwise math, reductions, orderings, indexing and their in-place forms (one more table)
+_METHODS.update(math_methods())
+_METHODS.update(fast_operators(_METHODS))
+
+
+def install_tensor_methods():
+    """Attach every method of ``_METHODS`` to Tensor (called once, last, by the package's ``__init__``)."""
+    for name, fn in _METHODS.items():
+        setattr(Tensor, name, fn)
+    Tensor.__hash__ = object.__hash__  # __eq__ is elementwise; tensors hash by identity, as in PyTorch

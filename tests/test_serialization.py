@@ -61,7 +61,7 @@ def test_round_trip_nested(tmp_path):
     mt.save(obj, tmp_path / "a.mt")
     back = mt.load(tmp_path / "a.mt")
     assert _same(obj, back)
-    assert back["transposed"].is_contiguous() and back["f32"].data.flags.writeable
+    assert back["transposed"].is_contiguous() and back["f32"]._data.flags.writeable
     assert os.listdir(tmp_path) == ["a.mt"]  # no temporary file left behind
 
 

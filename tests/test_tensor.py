@@ -82,9 +82,9 @@ def test_casts_are_differentiable():
 def test_clone_detach_contiguous():
     x = mt.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
     c = x.clone()
-    assert c.requires_grad and c.grad_fn is not None and c.data is not x.data
+    assert c.requires_grad and c.grad_fn is not None and c._data is not x._data
     d = x.detach()
-    assert not d.requires_grad and d.data is x.data
+    assert not d.requires_grad and d._data is x._data
     t = x.detach().t()
     assert not t.is_contiguous() and t.contiguous().is_contiguous()
     assert x.contiguous() is x

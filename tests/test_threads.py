@@ -6,14 +6,14 @@ import pytest
 
 import minitorch_cnn as mt
 import minitorch_cnn.nn.functional as F
-from minitorch_cnn import backend
+from minitorch_cnn import _threads
 from minitorch_cnn.ops.im2col import col2im, im2col
 
 
 @pytest.fixture
 def threads(monkeypatch):
     """Set the thread count (restored afterwards); every job is split, however small."""
-    monkeypatch.setattr(backend, "PARALLEL_MIN_ELEMENTS", 0)
+    monkeypatch.setattr(_threads, "PARALLEL_MIN_ELEMENTS", 0)
     before = mt.get_num_threads()
     yield mt.set_num_threads
     mt.set_num_threads(before)
@@ -26,7 +26,7 @@ def test_parallel_slices_cover_the_range_once_and_reraise(threads):
     def work(start, stop):
         seen[start:stop] += 1
 
-    backend.parallel_slices(work, 10, np, 10)
+    _threads.parallel_slices(work, 10, np, 10)
     np.testing.assert_array_equal(seen, np.ones(10, dtype=int))
 
     def fail(start, stop):
@@ -34,7 +34,7 @@ def test_parallel_slices_cover_the_range_once_and_reraise(threads):
             raise ValueError(f"slice {start}:{stop} failed")
 
     with pytest.raises(ValueError, match="slice 3:6 failed"):
-        backend.parallel_slices(fail, 10, np, 10)
+        _threads.parallel_slices(fail, 10, np, 10)
 
 
 def _forward_backward(seed):
@@ -83,9 +83,9 @@ def test_work_in_a_pool_thread_is_not_split_again(threads):
     inner = []
 
     def outer(start, stop):
-        backend.parallel_slices(lambda a, b: inner.append((a, b)), 4, np, 1 << 30)
+        _threads.parallel_slices(lambda a, b: inner.append((a, b)), 4, np, 1 << 30)
 
-    runner = threading.Thread(target=backend.parallel_slices, args=(outer, 2, np, 1 << 30), daemon=True)
+    runner = threading.Thread(target=_threads.parallel_slices, args=(outer, 2, np, 1 << 30), daemon=True)
     runner.start()
     runner.join(timeout=30)
     assert not runner.is_alive(), "a nested split waited on itself"
@@ -98,14 +98,14 @@ def test_a_forked_child_gets_a_pool_of_its_own(threads):
     if "fork" not in multiprocessing.get_all_start_methods():
         pytest.skip("no fork on this platform")
     threads(2)
-    backend.parallel_slices(lambda a, b: None, 2, np, 1 << 30)  # the parent's pool exists now
+    _threads.parallel_slices(lambda a, b: None, 2, np, 1 << 30)  # the parent's pool exists now
     ctx = multiprocessing.get_context("fork")
     with ctx.Pool(1) as pool:
         assert pool.apply_async(_split_sum_in_child).get(timeout=60) == 45
 
 
 def _split_sum_in_child():
-    backend.PARALLEL_MIN_ELEMENTS = 0
+    _threads.PARALLEL_MIN_ELEMENTS = 0
     total = np.zeros(10)
-    backend.parallel_slices(lambda a, b: total.__setitem__(slice(a, b), np.arange(a, b)), 10, np, 10)
+    _threads.parallel_slices(lambda a, b: total.__setitem__(slice(a, b), np.arange(a, b)), 10, np, 10)
     return int(total.sum())

@@ -14,9 +14,24 @@ PyTorch's own custom-function style works too (Lecture 8's ``MyReLU``): static
 ``forward(ctx, *tensors)`` / ``backward(ctx, grad)`` on Tensors, called as
 ``MyReLU.apply(x)``; see ``Function.apply``.
 """
+import re
+
 import numpy as np
 
-from .grad_mode import _GradMode
+from ..backend import is_array
+from ..dtypes import from_numpy_dtype
+from ..tensor import Tensor, _check_same_device_and_dtype
+from .grad_mode import _GradMode, no_grad
+from .graph import Node, RemovableHandle, accumulate_grad_node
+
+
+# (PyTorch's message, raised by the engine and by a backward that reaches a freed node)
+RETAIN_GRAPH_MSG = (
+    "Trying to backward through the graph a second time (or directly access saved tensors after "
+    "they have already been freed). Saved intermediate values of the graph are freed when you call "
+    ".backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the "
+    "graph a second time or if you need to access saved tensors after calling backward."
+)
 
 
 class Function:
@@ -48,7 +63,7 @@ class Function:
         arrays, tensors, parents, needs_grad, requires_grad = [], [], [], [], False
         for x in inputs:
             if isinstance(x, Tensor):
-                arrays.append(x.data)
+                arrays.append(x._data)
                 tensors.append(x)
                 parents.append((x.grad_fn or x) if x._requires_grad else None)
                 needs_grad.append(x._requires_grad)
@@ -63,7 +78,7 @@ class Function:
             self.parents, self.needs_input_grad = parents, needs_grad  # (forward may read them)
         else:
             requires_grad = False
-        out_data = self.forward(*arrays)
+        out_data = raw_out = self.forward(*arrays)
         if isinstance(out_data, np.generic):  # NumPy reductions over all axes return scalars
             out_data = np.asarray(out_data)
         if not requires_grad:
@@ -71,26 +86,114 @@ class Function:
             return Tensor._from_op(out_data, None)
         out = Tensor._from_op(out_data, self)
         if self.saved_tensors:
-            # remember the version of each tensor whose array backward will read (counters, not tensors)
-            versions = []
-            for t in (*tensors, out):
-                for array in self.saved_tensors:
-                    if t.data is array:
-                        versions.append((t._version, t._version[0], t.data.shape))
-                        break
-            self._saved_versions = versions
+            if raw_out is not out_data:  # a saved scalar output is the output's 0-d array from now on
+                self.saved_tensors = tuple(out_data if a is raw_out else a for a in self.saved_tensors)
+            self._record_saved(inputs, out)
         return out
 
+    def _record_saved(self, inputs, out):
+        """Per saved array, where it came from: input ``i``, the output (-1) or forward (None); and the
+        version of each tensor among them, which backward checks (counters, not tensors, are kept)."""
+        sources, versions = [], []
+        out_data = out._data
+        for array in self.saved_tensors:
+            source = None
+            if array is out_data:
+                source = -1
+            else:
+                i = 0
+                for x in inputs:
+                    if type(x) is not Tensor and not isinstance(x, Tensor):
+                        i += 1
+                        continue
+                    if x._data is array:
+                        source = i
+                        break
+                    i += 1
+            sources.append(source)
+            if source is not None:
+                t = out if source == -1 else inputs[source]
+                versions.append((t._version, t._version[0], array.shape, array.dtype, source))
+        self._saved_sources, self._saved_versions = sources, versions
+
     def _check_versions(self):
-        for counter, value, shape in self._saved_versions:
+        for counter, value, shape, dtype, source in self._saved_versions:
             if counter[0] != value:
+                producer = self if source == -1 else self.parents[source]
+                which = (f", which is output 0 of {re.sub(r'Backward[0-9]*$', '', producer.name())},"
+                         if isinstance(producer, Function) else "")
                 raise RuntimeError(
                     f"one of the variables needed for gradient computation has been modified by an "
-                    f"inplace operation: [{type(self).__name__}, shape {list(shape)}] is at version "
+                    f"inplace operation: [{_type_name(dtype)} {list(shape)}]{which} is at version "
                     f"{counter[0]}; expected version {value} instead. Hint: it was changed in place (add_, "
-                    f"mul_, an optimizer step, ...) after the forward pass saved it; change it after backward, "
-                    f"or use the out-of-place op."
+                    f"mul_, relu_, an optimizer step, ...) after the forward pass saved it; change it after "
+                    f"backward, or use the out-of-place op."
                 )
+
+    # ----------------------------------------------------------- create_graph=True
+    # True for an op whose ``backward`` is written so that, given Tensors (the incoming gradient and
+    # the saved inputs/outputs), it is built from differentiable ops: then create_graph=True records
+    # it and it can be differentiated again. Arrays that forward saved and that are neither an input
+    # nor the output stay constants, so such an op may save only piecewise-constant things (masks,
+    # indices) besides its inputs and output.
+    differentiable_backward = False
+    _saved_sources = ()
+
+    def _saved_as_tensors(self):
+        """The saved arrays as Tensors wired into the graph: an input as the tensor it was (its
+        gradient flows on to the input's producer), the output with this node as its grad_fn."""
+        saved = []
+        for array, source in zip(self.saved_tensors, self._saved_sources):
+            if source is None:
+                saved.append(array)
+            elif source == -1:
+                saved.append(Tensor._from_op(array, self))
+            else:
+                parent = self.parents[source]
+                saved.append(parent if isinstance(parent, Tensor) else Tensor._from_op(array, parent))
+        return tuple(saved)
+
+    # An op whose Jacobian J does not depend on its input (shape ops, pooling's routing, masks fixed
+    # by forward) may define ``jvp(v) = J v`` on arrays instead: its backward v -> J^T v is then
+    # recorded as a linear node whose own backward is J, and so on for any order (``_LinearMap``).
+    jvp = None
+
+    def _backward_with_graph(self, g):
+        """create_graph=True: this node's input gradients as Tensors, their computation recorded."""
+        if self.jvp is not None:
+            return (_LinearMap(self, transpose=True)(g),)
+        if not self.differentiable_backward:
+            return self._backward_without_graph(g)
+        arrays = self.saved_tensors
+        self.saved_tensors = self._saved_as_tensors()
+        try:
+            grads = self.backward(g)
+        finally:
+            self.saved_tensors = arrays
+        if not isinstance(grads, (tuple, list)):
+            grads = (grads,)
+        return tuple(x if x is None or isinstance(x, Tensor) else Tensor._from_op(x, None) for x in grads)
+
+    def _backward_without_graph(self, g):
+        """An op whose second derivative is not implemented: its first derivative, exact, whose graph
+        node raises (naming the op) if a later backward reaches it."""
+        with no_grad():
+            grads = self.backward(g._data)
+        if not isinstance(grads, (tuple, list)):
+            grads = (grads,)
+        sources = [g.grad_fn or g if g.requires_grad else None, *self.parents]
+        differentiable = any(s is not None for s in sources)
+        result = []
+        for x in grads:
+            if x is None:
+                result.append(None)
+            elif not differentiable:
+                result.append(Tensor._from_op(x, None))
+            else:
+                node = _DoubleBackwardNotImplemented(self.name())
+                node.parents, node.needs_input_grad = sources, [s is not None for s in sources]
+                result.append(Tensor._from_op(x, node))
+        return tuple(result)
 
     @classmethod
     def apply(cls, *inputs):
@@ -105,11 +208,108 @@ class Function:
         self._freed = True
 
     def __repr__(self):
-        return f"<{self.name}>"
+        return f"<{self.name()} object at {id(self):#x}>"
+
+    # ----------------------------------------------------------- graph introspection (PyTorch's Node API)
+    # PyTorch's name of this op's backward node (``AddmmBackward0``); an op whose name depends on its
+    # arguments sets ``self.node_name`` per instance
+    node_name = None
+    # True for an op whose output can share its input's memory (reshape, permute, basic indexing):
+    # in-place ops on such a view of a graph tensor are refused (``Tensor._check_inplace``)
+    is_view = False
+
+    def name(self):
+        """The backward node's name as PyTorch prints it: ``MulBackward0``."""
+        return self.node_name or f"{type(self).__name__}Backward0"
 
     @property
+    def next_functions(self):
+        """Per input, ``(node, 0)``: the node its gradient flows to (``AccumulateGrad`` for a leaf,
+        ``None`` for an input that needs no gradient)."""
+        if self.parents is None:
+            return ()
+        return tuple((accumulate_grad_node(p) if isinstance(p, Tensor) else p, 0) for p in self.parents)
+
+    @property
+    def metadata(self):
+        """A dict for the user's own annotations of this node (PyTorch's ``Node.metadata``)."""
+        if self._metadata is None:
+            self._metadata = {}
+        return self._metadata
+
+    _metadata = None
+    _pre_hooks = None
+    _post_hooks = None
+
+    def register_prehook(self, hook):
+        """``hook(grad_outputs) -> tuple or None`` runs before this node's backward; it may replace the
+        incoming gradients (a one-element tuple here: every op has one output)."""
+        if self._pre_hooks is None:
+            self._pre_hooks = []
+        self._pre_hooks.append(hook)
+        return RemovableHandle(self._pre_hooks, hook)
+
+    def register_hook(self, hook):
+        """``hook(grad_inputs, grad_outputs) -> tuple or None`` runs after this node's backward; it may
+        replace the gradients it computed for its inputs."""
+        if self._post_hooks is None:
+            self._post_hooks = []
+        self._post_hooks.append(hook)
+        return RemovableHandle(self._post_hooks, hook)
+
+
+class _LinearMap(Function):
+    """v -> J^T v (``transpose``) or v -> J v, for an op whose Jacobian J does not depend on its input.
+
+    Each map is the other's backward, so the op's gradients of every order are these two maps on
+    arrays (the op's ``backward`` and ``jvp``), recorded when the gradient is a Tensor.
+    """
+
+    differentiable_backward = True
+
+    def __init__(self, op, transpose, label=None):
+        self.op, self.transpose = op, transpose
+        self.label = label or op.name().replace("Backward", "BackwardBackward", 1)
+
     def name(self):
-        return f"{type(self).__name__}Backward0"  # PyTorch's spelling: MulBackward0
+        return self.label
+
+    def forward(self, v):
+        if self.op._freed:
+            raise RuntimeError(RETAIN_GRAPH_MSG)
+        if self.transpose:
+            grads = self.op.backward(v)
+            return grads[0] if isinstance(grads, (tuple, list)) else grads
+        return self.op.jvp(v)
+
+    def backward(self, g):
+        # the adjoint of a linear map: J^T for J, J for J^T
+        adjoint = _LinearMap(self.op, not self.transpose, self.label.replace("Backward", "BackwardBackward", 1))
+        return adjoint(g) if isinstance(g, Tensor) else adjoint.forward(g)
+
+
+class _DoubleBackwardNotImplemented(Function):
+    """Stands for the backward of an op without a second derivative; raises when differentiated."""
+
+    def __init__(self, op_name):
+        self.op_name = op_name
+
+    def name(self):
+        return f"{self.op_name}DoubleBackwardNotImplemented"
+
+    def backward(self, g):
+        raise RuntimeError(
+            f"the derivative of {self.op_name} is not implemented for create_graph=True: minitorch_cnn "
+            f"cannot differentiate {self.op_name}'s backward again (second-order gradients through this op "
+            "are not supported)"
+        )
+
+
+def _type_name(dtype):
+    """PyTorch's legacy type name of a dtype, as its error messages print it: torch.FloatTensor."""
+    names = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
+             "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+    return f"minitorch_cnn.{names.get(from_numpy_dtype(dtype).name, 'Float')}Tensor"
 
 
 class FunctionCtx:
@@ -129,25 +329,45 @@ class _CustomFunctionNode(Function):
     def __init__(self, fn_cls):
         self.fn_cls, self.ctx = fn_cls, FunctionCtx()
 
+    differentiable_backward = True  # when the user's backward is written with tensor ops
+
     def forward(self, *arrays):
         self.ctx.needs_input_grad = tuple(self.needs_input_grad) or (False,) * len(arrays)
+        inputs = [_as_tensor(a) for a in arrays]
         with no_grad():
-            out = self.fn_cls.forward(self.ctx, *(_as_tensor(a) for a in arrays))
+            out = self.fn_cls.forward(self.ctx, *inputs)
         if not isinstance(out, Tensor):
             raise TypeError(f"{self.fn_cls.__name__}.forward must return a Tensor, got {type(out).__name__}")
-        return out.data
+        if self.parents is not None:  # (kept for create_graph=True: what ctx may have saved)
+            self._inputs, self._out = inputs, out
+        return out._data
 
     def backward(self, grad):
         with no_grad():
             grads = self.fn_cls.backward(self.ctx, Tensor._from_op(grad, None))
         grads = grads if isinstance(grads, tuple) else (grads,)
-        return tuple(g.data if isinstance(g, Tensor) else g for g in grads)
+        return tuple(g._data if isinstance(g, Tensor) else g for g in grads)
+
+    def _backward_with_graph(self, g):
+        """create_graph=True: the user's backward, recorded, on the saved tensors wired into the graph
+        (an input as the tensor it was, the output with this node as its grad_fn)."""
+        wired = {id(self._out): Tensor._from_op(self._out._data, self)}
+        for t, parent in zip(self._inputs, self.parents):
+            if isinstance(t, Tensor):
+                wired[id(t)] = parent if isinstance(parent, Tensor) else Tensor._from_op(t._data, parent)
+        saved = self.ctx.saved_tensors
+        self.ctx.saved_tensors = tuple(wired.get(id(t), t) for t in saved)
+        try:
+            grads = self.fn_cls.backward(self.ctx, g)
+        finally:
+            self.ctx.saved_tensors = saved
+        grads = grads if isinstance(grads, tuple) else (grads,)
+        return tuple(x if x is None or isinstance(x, Tensor) else Tensor._from_op(x, None) for x in grads)
 
     def _release(self):
         super()._release()
-        self.ctx = None
+        self.ctx = self._inputs = self._out = None
 
-    @property
     def name(self):
         return f"{self.fn_cls.__name__}Backward"
 
@@ -156,6 +376,4 @@ def _as_tensor(value):
     return Tensor._from_op(value, None) if is_array(value) else value
 
 
-from ..backend import is_array  # noqa: E402
-from ..tensor import Tensor, _check_same_device_and_dtype  # noqa: E402  (tensor.py needs Function first)
-from .grad_mode import no_grad  # noqa: E402
+Node.register(Function)  # (isinstance(t.grad_fn, autograd.graph.Node), as in PyTorch)

@@ -1,4 +1,4 @@
 """``mt.backends``: switches that change how a backend computes (like ``torch.backends``)."""
-from . import cuda
+from . import cuda, cudnn, mps
 
-__all__ = ["cuda"]
+__all__ = ["cuda", "cudnn", "mps"]

@@ -147,7 +147,7 @@ def make_graphed_step(step, *static_inputs, warmup_steps=3):
                 raise RuntimeError(
                     f"graphed step: input {i} must match the captured one ({list(static.shape)}, {static.dtype}, "
                     f"{static.device}), got ({list(new.shape)}, {new.dtype}, {new.device})")
-            static.data[...] = new.data
+            static._data[...] = new._data
         cuda_graph.replay()
         return static_output
 

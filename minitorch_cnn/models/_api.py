@@ -6,11 +6,18 @@ a config file can name it: ``mt.models.get_model("resnet18", num_classes=10)``.
 import fnmatch
 from collections.abc import Mapping
 
+from ._weights import handle_weights
+
 _MODELS = {}
 
 
 def register_model(builder):
-    """Decorator: make ``builder`` available to ``get_model`` under its function name."""
+    """Decorator: make ``builder`` available to ``get_model`` under its function name.
+
+    Builders of torchvision's models also get its ``weights`` interface (``pretrained=``, weight enums
+    and their names; see ``_weights.handle_weights``).
+    """
+    builder = handle_weights(builder)
     _MODELS[builder.__name__] = builder
     return builder
 

@@ -9,10 +9,18 @@ import warnings
 import numpy as np
 
 from .. import functions as T
-from ..backend import get_array_module, kernel
+from ..backend import get_array_module
+from ..ops import kernel
 from ..cuda import is_current_stream_capturing
 from ..ops import loss as loss_ops
 from ._reduction import legacy_get_string
+
+
+def _named(loss, node_name):
+    """``loss`` with its top graph node carrying PyTorch's name for the loss (``MseLossBackward0``)."""
+    if loss.grad_fn is not None:
+        loss.grad_fn.node_name = node_name
+    return loss
 
 
 def _reduce(loss, reduction):
@@ -46,11 +54,11 @@ def _check_class_target(op, input, target, weight, ignore_index):
     if weight is not None and tuple(weight.shape) != (c,):
         raise RuntimeError(f"{op}: weight tensor should be defined either for all {c} classes or no classes but "
                            f"got weight tensor of shape: {list(weight.shape)}")
-    t = target.data
+    t = target._data
     bad = (t != ignore_index) & ((t < 0) | (t >= c))
     # reading `bad` back is a host sync, which a CUDA graph cannot hold: checked in the eager warm-up steps
     if not is_current_stream_capturing() and bool(bad.any()):
-        raise IndexError(f"{op}: Target {int(t[bad].reshape(-1)[0])} is out of bounds (number of classes {c}).")
+        raise IndexError(f"{op}: Target {int(t[bad].reshape(-1)[0])} is out of bounds.")
 
 
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
@@ -60,7 +68,14 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     unbatched = input.ndim == 1
     if unbatched:
         input, target = T.unsqueeze(input, 0), T.unsqueeze(target, 0)
-    fn = loss_ops.NLLLoss(target.data, None if weight is None else weight.data, ignore_index, reduction)
+    if input.shape[1] == 0:  # no classes: every target is ignore_index (checked), each item's loss is 0
+        zero = T.sum(input) * 0.0  # (keeps the graph to input)
+        if reduction == "none":
+            out = T.where(target == ignore_index, zero, zero)  # zeros of target's shape
+        else:
+            out = zero if reduction == "sum" else zero + float("nan")  # 'mean': 0 / 0 summed weights
+        return T.squeeze(out, 0) if unbatched and reduction == "none" else out
+    fn = loss_ops.NLLLoss(target._data, None if weight is None else weight._data, ignore_index, reduction)
     out = fn(input)
     return T.squeeze(out, 0) if unbatched and reduction == "none" else out
 
@@ -75,16 +90,19 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     reduction = _reduction("cross_entropy", size_average, reduce, reduction)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
-    if (weight is None and label_smoothing == 0 and input.ndim == 2 and target.data.dtype == np.int64
-            and input.data.dtype in (np.float32, np.float64)
-            and kernel("cross_entropy_forward", get_array_module(input.data)) is not None):
+    if (weight is None and label_smoothing == 0 and input.ndim == 2 and target._data.dtype == np.int64
+            and input._data.dtype in (np.float32, np.float64)
+            and kernel("cross_entropy_forward", get_array_module(input._data)) is not None):
         _check_class_target("cross_entropy", input, target, None, ignore_index)
-        return loss_ops.FusedCrossEntropy(target.data, ignore_index, reduction)(input)  # CUDA: one kernel each way
+        return loss_ops.FusedCrossEntropy(target._data, ignore_index, reduction)(input)  # CUDA: one kernel each way
     class_dim = 0 if input.ndim == 1 else 1
     c = input.shape[class_dim]
-    logp = T.log_softmax(input, class_dim)
+    if target._data.dtype.kind != "f":  # class indices: refused before any arithmetic (0 classes included)
+        _check_class_target("cross_entropy", input, target, weight, ignore_index)
+    # log_softmax of no elements is no elements (its max would have no identity)
+    logp = input if input.numel() == 0 else T.log_softmax(input, class_dim)
     w_shape = (c,) + (1,) * (input.ndim - class_dim - 1)
-    if target.data.dtype.kind == "f":  # class probabilities
+    if target._data.dtype.kind == "f":  # class probabilities
         if tuple(target.shape) != tuple(input.shape):
             raise RuntimeError(f"cross_entropy: expected probability target of size {list(input.shape)}, got "
                                f"{list(target.shape)}")
@@ -96,14 +114,14 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
             return T.sum(per_item) / (input.numel() // c)
         return _reduce(per_item, reduction)
     nll = nll_loss(logp, target, weight, None, ignore_index, None, reduction)
-    if label_smoothing == 0:
+    if label_smoothing == 0 or c == 0:
         return nll
     ignored = target == ignore_index
     terms = logp if weight is None else logp * T.reshape(weight, w_shape)
     smooth = T.where(ignored, 0.0, -T.sum(terms, class_dim))
     if reduction == "mean":
-        kept = target.data[~ignored.data]
-        denom = float(kept.size) if weight is None else float(weight.data[kept].sum())
+        kept = target._data[~ignored._data]
+        denom = float(kept.size) if weight is None else float(weight._data[kept].sum())
         smooth = T.sum(smooth) / denom
     else:
         smooth = _reduce(smooth, reduction)
@@ -132,7 +150,7 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
     reduction = _reduction("mse_loss", size_average, reduce, reduction)
     _check_same_size("mse_loss", input, target)
     d = input - target
-    return _weighted_reduce("mse_loss", d * d, weight, reduction)
+    return _named(_weighted_reduce("mse_loss", d * d, weight, reduction), "MseLossBackward0")
 
 
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
@@ -150,7 +168,8 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     if beta == 0:
         return l1_loss(input, target, reduction=reduction)
     d = T.abs(input - target)
-    return _reduce(T.where(d < beta, d * d * (0.5 / beta), d - 0.5 * beta), reduction)
+    return _named(_reduce(T.where(d < beta, d * d * (0.5 / beta), d - 0.5 * beta), reduction),
+                  "SmoothL1LossBackward0")
 
 
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
@@ -159,11 +178,11 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"binary_cross_entropy: Using a target size ({list(target.shape)}) that is different to "
                          f"the input size ({list(input.shape)}) is deprecated. Please ensure they have the same size.")
-    x = input.data
+    x = input._data
     if bool(((x < 0) | (x > 1)).any()):
         raise RuntimeError("binary_cross_entropy: all elements of input should be between 0 and 1")
     loss = loss_ops.BinaryCrossEntropy()(input, target)
-    return _reduce(loss if weight is None else loss * weight, reduction)
+    return _named(_reduce(loss if weight is None else loss * weight, reduction), "BinaryCrossEntropyBackward0")
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
@@ -178,6 +197,6 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     softplus = T.log(T.exp(-max_val) + T.exp(-input - max_val)) + max_val
     log_weight = 1 if pos_weight is None else (pos_weight - 1) * target + 1
     loss = (1 - target) * input + log_weight * softplus
-    return _reduce(loss if weight is None else loss * weight, reduction)
+    return _named(_reduce(loss if weight is None else loss * weight, reduction), "BinaryCrossEntropyWithLogitsBackward0")
 
 

@@ -78,7 +78,7 @@ def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
     if mean < a - 2 * std or mean > b + 2 * std:
         warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. "
                       "The distribution of values may be incorrect.", stacklevel=2)
-    values = normal_array(tensor.shape, mean, std, tensor.data.dtype, tensor.device, generator)
+    values = normal_array(tensor.shape, mean, std, tensor._data.dtype, tensor.device, generator)
     outside = (values < a) | (values > b)
     while outside.any():
         values[outside] = normal_array((int(outside.sum()),), mean, std, values.dtype, tensor.device, generator)
@@ -105,9 +105,9 @@ def eye_(tensor):
     """Fill a 2-D tensor with the identity (keeps the inputs of a Linear layer)."""
     if tensor.dim() != 2:
         raise ValueError("Only tensors with 2 dimensions are supported")
-    xp = backend.get_array_module(tensor.data)
+    xp = backend.get_array_module(tensor._data)
     with no_grad():
-        return tensor.copy_(Tensor._from_op(xp.eye(*tensor.shape, dtype=tensor.data.dtype), None))
+        return tensor.copy_(Tensor._from_op(xp.eye(*tensor.shape, dtype=tensor._data.dtype), None))
 
 
 def xavier_uniform_(tensor, gain=1.0, generator=None):

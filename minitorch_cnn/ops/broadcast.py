@@ -8,6 +8,14 @@ def unbroadcast(grad, shape):
     """
     if grad.shape == tuple(shape):
         return grad
+    if not hasattr(grad, "flags"):  # a Tensor (a recorded backward): the same sum, as differentiable ops
+        from . import dual
+
+        extra = grad.ndim - len(shape)
+        axes = tuple(range(extra)) + tuple(
+            i + extra for i, n in enumerate(shape) if n == 1 and grad.shape[i + extra] != 1
+        )
+        return dual.reshape(dual.sum(grad, axes, keepdims=True), shape) if axes else dual.reshape(grad, shape)
     extra = grad.ndim - len(shape)
     axes = tuple(range(extra)) + tuple(
         i + extra for i, n in enumerate(shape) if n == 1 and grad.shape[i + extra] != 1

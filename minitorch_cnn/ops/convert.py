@@ -1,9 +1,13 @@
 """Ops that convert or copy data without changing its values: dtype casts, device moves, clone."""
 from .. import backend
 from ..autograd.function import Function
+from . import dual
 
 
 class Cast(Function):
+    node_name = "ToCopyBackward0"  # PyTorch's name of this backward node
+    differentiable_backward = True
+
     def __init__(self, dtype):
         self.dtype = dtype
 
@@ -13,10 +17,13 @@ class Cast(Function):
 
     def backward(self, g):
         # dX = dY cast back to x's dtype
-        return g.astype(self.in_dtype)
+        return dual.astype(g, self.in_dtype)
 
 
 class ToDevice(Function):
+    node_name = "ToCopyBackward0"  # PyTorch's name of this backward node
+    differentiable_backward = True
+
     def __init__(self, device):
         self.device = device
 
@@ -26,13 +33,21 @@ class ToDevice(Function):
 
     def backward(self, g):
         # dX = dY copied back to x's device
+        if not backend.is_array(g):  # recorded: the copy as an op
+            return ToDevice(self.in_device)(g)
         return backend.to_device(g, self.in_device)
 
 
 class Clone(Function):
+    differentiable_backward = True
+
     def forward(self, x):
         return x.copy()
 
     def backward(self, g):
         # dX = dY
         return g
+
+
+# (the Functions that ops.dual records with on Tensors)
+dual.register(Cast)

@@ -15,13 +15,19 @@ def keep_mask(shape, p, dtype, like, generator=None):
 
 class Dropout(Function):
     """y = x * mask; the mask broadcasts (whole channels when its trailing axes are 1)."""
+    node_name = "MulBackward0"  # PyTorch's name of this backward node
 
     def __init__(self, mask):
         self.mask = mask
 
     def forward(self, x):
-        return x * self.mask
+        mask, self.mask = self.mask, None  # (from here on held only as a saved array: freed with the graph)
+        self.save_for_backward(mask)
+        return x * mask
 
     def backward(self, g):
         # dX = dY * mask
-        return g * self.mask
+        (mask,) = self.saved_tensors
+        return g * mask
+
+    jvp = backward  # the Jacobian is diagonal (the mask): J v = J^T v

@@ -13,8 +13,12 @@ strided slices, so the same code runs on NumPy and CuPy.
 Padding is given per side: ``((top, bottom), (left, right))``. Symmetric conv
 padding is ((p, p), (q, q)); ``padding='same'`` with an even kernel and pooling's
 ``ceil_mode`` need the asymmetric form.
+
+next: ``conv.py`` (convolution: im2col, then one matrix product).
 """
-from ..backend import get_array_module, kernel, parallel_slices
+from .._threads import parallel_slices
+from ..backend import get_array_module
+from . import kernel
 
 
 def pair(value):
@@ -91,7 +95,7 @@ def im2col(x, kernel_size, stride, padding, dilation, out_size, pad_value=0.0):
     ``cols[c, i, j, n, oh, ow] = padded[n, c, oh*sh + i*dh, ow*sw + j*dw]``.
     Reshaped to (C*kh*kw, N*OH*OW) (a free view) it is the matrix that ONE
     matrix product with the weight viewed as (C_out, C*kh*kw) turns into the
-    whole batch's output. (One large GEMM beat one GEMM per image by 2x here.)
+    whole batch's output (one large GEMM keeps BLAS busier than one per image).
     The copies are memory-bound: the channels are split over the CPU's threads.
     """
     xp = get_array_module(x)
@@ -113,11 +117,11 @@ def col2im(cols, x_shape, kernel_size, stride, padding, dilation, batch_last=Fal
     cols: (C, kh, kw, N, OH, OW) as returned by im2col, or (C, kh, kw, OH, OW, N) with
     ``batch_last``. Returns dx of ``x_shape`` (N, C, H, W). Overlapping windows accumulate:
     one strided add per kernel offset. With the batch innermost each add moves rows of OW*N
-    numbers instead of OW, which NumPy does 1.3-3x faster (LeNet's and ResNet-20's shapes here).
+    numbers instead of OW, and NumPy's loops run faster over longer rows.
     """
     xp = get_array_module(cols)
     fast = kernel("col2im", xp)
-    if fast is not None:  # CUDA: one gather kernel (measured 1.1x the strided adds below)
+    if fast is not None:  # CUDA: one gather kernel, the same sums as the strided adds below
         return fast(cols, x_shape, kernel_size, stride, padding, dilation, batch_last)
     (top, bottom), (left, right) = padding
     n, c, h, w = x_shape

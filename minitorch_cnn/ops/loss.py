@@ -4,7 +4,8 @@ The rest (mse, l1, smooth_l1, bce_with_logits, label smoothing) are compositions
 of differentiable tensor functions in ``nn/functional.py``.
 """
 from ..autograd.function import Function
-from ..backend import get_array_module, kernel
+from ..backend import get_array_module
+from . import dual, kernel
 
 
 class NLLLoss(Function):
@@ -13,6 +14,7 @@ class NLLLoss(Function):
     logp: (N, C) or (N, C, d1, ...); target: (N,) or (N, d1, ...) int64.
     ``reduction`` 'mean' divides by the summed weights of the non-ignored targets.
     """
+    node_name = "NllLossBackward0"  # PyTorch's name of this backward node
 
     def __init__(self, target, weight, ignore_index, reduction):
         self.target, self.weight = target, weight
@@ -24,30 +26,40 @@ class NLLLoss(Function):
         safe = xp.where(keep, self.target, 0)
         w = xp.ones(logp.shape[1], dtype=logp.dtype) if self.weight is None else self.weight
         # per-item weight w[t], 0 where ignored
-        self.item_weight = (w[safe] * keep).astype(logp.dtype, copy=False)
-        self.safe = safe
+        item_weight = (w[safe] * keep).astype(logp.dtype, copy=False)
+        self.save_for_backward(item_weight, safe)
         picked = xp.take_along_axis(logp, xp.expand_dims(safe, 1), axis=1).squeeze(1)
-        loss = -picked * self.item_weight
+        # an ignored item is left out of the arithmetic (0 * its inf or NaN would be NaN)
+        loss = xp.where(keep, -picked * item_weight, 0).astype(logp.dtype, copy=False)
         self.shape = logp.shape
         if self.reduction == "none":
             return loss
         if self.reduction == "sum":
             return loss.sum()
-        self.total_weight = self.item_weight.sum()
-        return loss.sum() / self.total_weight
+        return loss.sum() / item_weight.sum()
 
     def backward(self, grad):
         # dlogp[n, t_n] = -w[t_n] * dY_n (/ total weight for 'mean'); zero elsewhere
         xp = get_array_module(grad)
-        scale = -self.item_weight * grad
+        item_weight, safe = self.saved_tensors
+        scale = -item_weight * grad
         if self.reduction == "mean":
-            scale = scale / self.total_weight
+            scale = scale / item_weight.sum()  # the total weight of the items counted
         # one write per item into zeros, with the class axis moved last so that a row is one item
         n, c = self.shape[:2]
         dlogp = xp.zeros((n,) + tuple(self.shape[2:]) + (c,), dtype=grad.dtype)
         rows = dlogp.reshape(-1, c)
-        rows[xp.arange(rows.shape[0]), self.safe.reshape(-1)] = scale.reshape(-1)
+        rows[xp.arange(rows.shape[0]), safe.reshape(-1)] = scale.reshape(-1)
         return xp.moveaxis(dlogp, -1, 1)
+
+    def jvp(self, v):
+        # J v = the same weighted pick of v (the loss is linear in logp)
+        xp = get_array_module(v)
+        item_weight, safe = self.saved_tensors
+        loss = -xp.take_along_axis(v, xp.expand_dims(safe, 1), axis=1).squeeze(1) * item_weight
+        if self.reduction == "none":
+            return loss
+        return loss.sum() if self.reduction == "sum" else loss.sum() / item_weight.sum()
 
 
 class FusedCrossEntropy(Function):
@@ -58,6 +70,7 @@ class FusedCrossEntropy(Function):
     log_softmax + NLLLoss. Rows whose target is ``ignore_index`` count zero; 'mean' divides by
     the number of the others.
     """
+    node_name = "NllLossBackward0"  # PyTorch's name of this backward node
 
     def __init__(self, target, ignore_index, reduction):
         self.target, self.ignore_index, self.reduction = target, ignore_index, reduction
@@ -86,6 +99,8 @@ class FusedCrossEntropy(Function):
 class BinaryCrossEntropy(Function):
     """-(t log x + (1-t) log(1-x)), each log clamped at -100 as in PyTorch; elementwise (no reduction)."""
 
+    differentiable_backward = True
+
     def forward(self, x, t):
         xp = get_array_module(x)
         self.save_for_backward(x, t)
@@ -94,12 +109,14 @@ class BinaryCrossEntropy(Function):
         return -(t * log_x + (1 - t) * log_1mx)
 
     def backward(self, grad):
-        # dX = dY * (x - t) / max(x (1 - x), 1e-12);  dT = dY * (log(1-x) - log(x))
-        xp = get_array_module(grad)
+        # dX = dY * (x - t) / max(x (1 - x), 1e-12);  dT = dY * (log(1-x) - log(x)), each log at least -100
         x, t = self.saved_tensors
         dx = dt = None
         if self.needs_input_grad[0]:
-            dx = grad * (x - t) / xp.maximum(x * (1 - x), 1e-12)
+            var = x * (1 - x)
+            dx = grad * (x - t) / dual.where(dual.value(var) > 1e-12, var, 1e-12)
         if self.needs_input_grad[1]:
-            dt = grad * (xp.maximum(xp.log1p(-x), -100) - xp.maximum(xp.log(x), -100))
+            log_x, log_1mx = dual.log(x), dual.log1p(-x)
+            dt = grad * (dual.where(dual.value(log_1mx) > -100, log_1mx, -100.0)
+                         - dual.where(dual.value(log_x) > -100, log_x, -100.0))
         return dx, dt

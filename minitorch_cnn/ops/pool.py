@@ -7,10 +7,43 @@ backward adds dY back through the same views (col2im without the columns).
 
 Adaptive pooling gives output cell i the input rows
 ``floor(i*H/OH) <= h < ceil((i+1)*H/OH)`` (bins may overlap), as PyTorch does.
+
+The definitions come first: ``max_pool2d_reference`` and ``avg_pool2d_reference``.
+
+next: ``norm.py`` (batch norm: the other per-channel layer of a CNN).
 """
+import numpy as np
+
 from ..autograd.function import Function
-from ..backend import get_array_module, kernel, parallel_slices, scatter_add
+from .._threads import parallel_slices
+from ..backend import get_array_module, scatter_add
+from . import kernel
 from .im2col import pad_image, window_slices
+
+
+def _windows_reference(x, kernel_size, stride, padding, dilation, pad_value):
+    """The (N, C, OH, OW) view of every kernel offset (i, j) of the padded x, stacked: (kh*kw, N, C, OH, OW)."""
+    xp = get_array_module(x)
+    (kh, kw), (sh, sw), (dh, dw) = kernel_size, stride, dilation
+    padded = xp.pad(x, ((0, 0), (0, 0)) + tuple(padding), constant_values=pad_value)
+    oh = (padded.shape[2] - dh * (kh - 1) - 1) // sh + 1
+    ow = (padded.shape[3] - dw * (kw - 1) - 1) // sw + 1
+    return xp.stack([padded[:, :, i * dh : i * dh + sh * (oh - 1) + 1 : sh, j * dw : j * dw + sw * (ow - 1) + 1 : sw]
+                     for i in range(kh) for j in range(kw)])
+
+
+def max_pool2d_reference(x, kernel_size, stride, padding=((0, 0), (0, 0)), dilation=(1, 1)):
+    """The definition: out[n, c, oh, ow] = max of the window at (oh, ow) of x padded with -inf.
+
+    x: (N, C, H, W) -> (N, C, OH, OW); ``padding`` is ((top, bottom), (left, right)).
+    """
+    return _windows_reference(x, kernel_size, stride, padding, dilation, -np.inf).max(axis=0)
+
+
+def avg_pool2d_reference(x, kernel_size, stride, padding=((0, 0), (0, 0)), divisor=None):
+    """The definition: out[n, c, oh, ow] = sum of the window of x padded with 0, / divisor (default kh*kw)."""
+    divisor = kernel_size[0] * kernel_size[1] if divisor is None else divisor
+    return _windows_reference(x, kernel_size, stride, padding, (1, 1), 0.0).sum(axis=0) / divisor
 
 
 def _padded_zeros(xp, x_shape, padding, dtype):
@@ -28,12 +61,13 @@ def _crop(padded, x_shape, padding):
 
 
 class MaxPool2d(Function):
-    """out[n, c, oh, ow] = max over the window; padding reads as -inf.
+    """out[n, c, oh, ow] = max over the window; padding reads as -inf (the numbers of ``max_pool2d_reference``).
 
     ``padding`` is ((top, bottom), (left, right)) where bottom/right include the
     extra rows ``ceil_mode`` needs. With ``return_indices``, ``self.indices`` holds
     PyTorch's flat ``h * W + w`` position of each maximum in the unpadded input.
     """
+    node_name = "MaxPool2DWithIndicesBackward0"  # PyTorch's name of this backward node
 
     def __init__(self, kernel_size, stride, padding, dilation, out_size, return_indices=False):
         self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
@@ -46,7 +80,8 @@ class MaxPool2d(Function):
         if fast is not None:  # CUDA: the kernel finds the argmax as it goes, as flat indices
             out, self._indices = fast(x, self.kernel_size, self.stride, self.padding, self.dilation, self.out_size)
             return out
-        padded = pad_image(x, self.padding, -xp.inf)
+        self._low = lowest(xp, x.dtype)
+        padded = pad_image(x, self.padding, self._low)
         out = xp.empty(x.shape[:2] + tuple(self.out_size), dtype=x.dtype)
         # where each max came from: found now for return_indices, else only if backward runs
         self._offset = xp.empty(out.shape, dtype=xp.int16) if self.return_indices else None
@@ -99,7 +134,7 @@ class MaxPool2d(Function):
         (top, _), (left, _) = self.padding
         if not (top or left):  # every window then starts inside the input: offset 0 is already right
             return arg
-        return xp.where(out == -xp.inf, self._first_inside(xp), arg)
+        return xp.where(out == getattr(self, "_low", -xp.inf), self._first_inside(xp), arg)
 
     def _first_inside(self, xp):
         """(OH, OW) offset of each window's first position not in the top/left padding.
@@ -151,9 +186,20 @@ class MaxPool2d(Function):
         parallel_slices(scatter, grad.shape[1], xp, dx.size)  # channels split over the CPU's threads
         return _crop(dx, self.x_shape, self.padding)
 
+    def jvp(self, v):
+        # J v = v at each window's maximum (the backward's scatter, transposed: a gather)
+        xp = get_array_module(v)
+        n, c = self.x_shape[:2]
+        picked = xp.take_along_axis(v.reshape(n, c, -1), self.indices.reshape(n, c, -1), axis=2)
+        return picked.reshape(n, c, *self.out_size)
+
 
 class AvgPool2d(Function):
-    """out = (sum over the window) / divisor; ``divisor`` is an (OH, OW) array or a number."""
+    """out = (sum over the window) / divisor, the numbers of ``avg_pool2d_reference``.
+
+    ``divisor`` is an (OH, OW) array or a number.
+    """
+    node_name = "AvgPool2DBackward0"  # PyTorch's name of this backward node
 
     def __init__(self, kernel_size, stride, padding, out_size, divisor):
         self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
@@ -184,6 +230,8 @@ class AvgPool2d(Function):
             dx[index] += g
         return _crop(dx, self.x_shape, self.padding)
 
+    jvp = forward  # linear in x: J v is the average pooling of v
+
 
 def _bin_edges(i, size, out):
     """(start, end) of bin i, [floor(i*size/out), ceil((i+1)*size/out)); i an int or an integer array."""
@@ -199,8 +247,9 @@ def adaptive_bins(size, out):
 def averaging_matrix(xp, size, out, dtype):
     """A (out, size) matrix whose row i averages bin i.
 
-    Bin averages are separable, so adaptive average pooling is
-    ``interpolate.Separable2d(A_h, A_w)``: out = A_h @ x @ A_w^T.
+    Bin averages are separable: adaptive average pooling is out = A_h @ x @ A_w^T in exact
+    arithmetic. ``AdaptiveAvgPool2d`` sums each bin instead (an inf stays in its bins) and uses
+    these matrices for its backward.
     """
     starts, ends = _bin_edges(xp.arange(out).reshape(-1, 1), size, out)  # built on x's device: no host copy
     inside = (xp.arange(size) >= starts) & (xp.arange(size) < ends)
@@ -209,14 +258,65 @@ def averaging_matrix(xp, size, out, dtype):
 
 def _bin_index(xp, size, out):
     """(out, k) input positions of each bin, k = the widest bin; short bins repeat their last position."""
-    starts, ends = adaptive_bins(size, out)
-    k = max(e - s for s, e in zip(starts, ends))
+    i = np.arange(out)
+    k = int((-((-(i + 1) * size) // out) - (i * size) // out).max()) if out else 1  # the widest bin
     start, end = _bin_edges(xp.arange(out).reshape(-1, 1), size, out)  # on x's device: no host copy
     return xp.minimum(start + xp.arange(k), end - 1)
 
 
+def bin_sums(x, axis, out):
+    """Sum of each adaptive bin of ``x`` along ``axis`` (its size becomes ``out``).
+
+    Each bin is gathered (short bins padded with their last position) and summed with the padding
+    masked out: a sum over the bin's own elements only, so an inf or NaN stays inside the bins
+    that hold it (a matrix product would multiply it by the zeros of every other bin).
+    """
+    xp = get_array_module(x)
+    size = x.shape[axis]
+    index = _bin_index(xp, size, out)  # (out, k)
+    start, end = _bin_edges(xp.arange(out).reshape(-1, 1), size, out)
+    inside = (start + xp.arange(index.shape[1])) < end  # (out, k)
+    gathered = xp.take(x, index.reshape(-1), axis=axis)
+    shape = x.shape[:axis] + index.shape + x.shape[axis + 1:]
+    inside = inside.reshape(index.shape + (1,) * (x.ndim - axis - 1))
+    return xp.where(inside, gathered.reshape(shape), 0).sum(axis=axis + 1)
+
+
+class AdaptiveAvgPool2d(Function):
+    """out[n, c, i, j] = (sum of bin (i, j)) / (its number of elements), PyTorch's adaptive bins.
+
+    ``a_h``, ``a_w``: the (out, in) averaging matrices of ``averaging_matrix``, used by the backward.
+    """
+    node_name = "AdaptiveAvgPool2DBackward0"  # PyTorch's name of this backward node
+
+    def __init__(self, a_h, a_w):
+        self.a_h, self.a_w = a_h, a_w
+
+    def forward(self, x):
+        xp = get_array_module(x)
+        (oh, h), (ow, w) = self.a_h.shape, self.a_w.shape
+        sums = bin_sums(bin_sums(x, 3, ow), 2, oh)
+        rows, cols = (_bin_edges(xp.arange(o), s, o) for s, o in ((h, oh), (w, ow)))
+        counts = xp.outer(rows[1] - rows[0], cols[1] - cols[0]).astype(x.dtype)
+        return sums / counts
+
+    def backward(self, grad):
+        # dX = A_h^T dY A_w: each input pixel gets dY / count of every bin that holds it
+        xp = get_array_module(grad)
+        t = xp.einsum("oh,ncop->nchp", self.a_h, grad)
+        return xp.einsum("pw,nchp->nchw", self.a_w, t)
+
+    jvp = forward  # linear in x: J v is the adaptive average of v
+
+
+def lowest(xp, dtype):
+    """What padding reads as in a max: -inf, or the smallest integer of an integer dtype."""
+    return np.iinfo(dtype).min if np.dtype(dtype).kind in "iu" else -np.inf
+
+
 class AdaptiveMaxPool2d(Function):
     """Gathers every bin as (N, C, OH, kh, OW, kw) and takes its max; ``self.indices`` is h*W + w."""
+    node_name = "AdaptiveMaxPool2DBackward0"  # PyTorch's name of this backward node
 
     def __init__(self, out_size):
         self.out_size = out_size
@@ -228,8 +328,11 @@ class AdaptiveMaxPool2d(Function):
         kh, kw = rows.shape[1], cols.shape[1]
         flat = rows.reshape(oh, kh, 1, 1) * w + cols.reshape(1, 1, ow, kw)  # (OH, kh, OW, kw)
         windows = x.reshape(n, c, h * w)[:, :, flat].transpose(0, 1, 2, 4, 3, 5).reshape(n, c, oh, ow, kh * kw)
-        # NaN counts as the maximum, as in PyTorch
-        best = xp.argmax(xp.where(xp.isnan(windows), xp.inf, windows), axis=-1)[..., None]
+        # PyTorch scans each bin in order and moves on for a greater value or a NaN: the first maximum
+        # wins, or the LAST NaN when the bin holds one
+        nan = xp.isnan(windows)
+        last_nan = windows.shape[-1] - 1 - xp.argmax(nan[..., ::-1], axis=-1)
+        best = xp.where(nan.any(axis=-1), last_nan, xp.argmax(windows, axis=-1))[..., None]
         positions = xp.broadcast_to(flat.transpose(0, 2, 1, 3).reshape(oh, ow, kh * kw), windows.shape)
         self.indices = xp.take_along_axis(positions, best, axis=-1)[..., 0]
         self.x_shape = x.shape
@@ -243,4 +346,11 @@ class AdaptiveMaxPool2d(Function):
         nc = xp.arange(n * c).reshape(n, c, 1, 1)
         scatter_add(dx.reshape(-1), (nc * (h * w) + self.indices).reshape(-1), grad.reshape(-1))
         return dx.reshape(self.x_shape)
+
+    def jvp(self, v):
+        # J v = v at each bin's maximum (a gather: the backward's scatter, transposed)
+        n, c = self.x_shape[:2]
+        xp = get_array_module(v)
+        picked = xp.take_along_axis(v.reshape(n, c, -1), self.indices.reshape(n, c, -1), axis=2)
+        return picked.reshape(self.indices.shape)
 

@@ -1,6 +1,9 @@
 """Reductions over one or several dims (``dims`` is a tuple of non-negative axes)."""
+import numpy as np
+
 from ..autograd.function import Function
 from ..backend import get_array_module
+from . import dual
 
 
 class _Reduction(Function):
@@ -12,20 +15,33 @@ class _Reduction(Function):
 
     def expand(self, g):
         """dY with the reduced axes put back as size 1, so it broadcasts against the input."""
-        return g.reshape([1 if i in self.dims else n for i, n in enumerate(self.shape)])
+        return dual.reshape(g, [1 if i in self.dims else n for i, n in enumerate(self.shape)])
 
 
-class Sum(_Reduction):
+class _NumberedReduction(_Reduction):
+    def name(self):
+        # PyTorch: SumBackward0 for a reduction over everything, SumBackward1 over given dims
+        if self.node_name:  # a composite labelled by its caller (a loss)
+            return self.node_name
+        full = not self.keepdim and len(self.dims) == len(getattr(self, "shape", self.dims))
+        return f"{type(self).__name__}Backward{0 if full else 1}"
+
+
+class Sum(_NumberedReduction):
+    differentiable_backward = True
+
     def forward(self, x):
         self.shape = x.shape
         return x.sum(axis=self.dims, keepdims=self.keepdim)
 
     def backward(self, g):
         # dX = broadcast(dY) over the reduced dims
-        return get_array_module(g).broadcast_to(self.expand(g), self.shape)
+        return dual.broadcast_to(self.expand(g), self.shape)
 
 
-class Mean(_Reduction):
+class Mean(_NumberedReduction):
+    differentiable_backward = True
+
     def forward(self, x):
         self.shape = x.shape
         self.count = 1
@@ -35,11 +51,13 @@ class Mean(_Reduction):
 
     def backward(self, g):
         # dX = broadcast(dY) / count
-        return get_array_module(g).broadcast_to(self.expand(g) / self.count, self.shape)
+        return dual.broadcast_to(self.expand(g) / self.count, self.shape)
 
 
 class Var(_Reduction):
     """Variance with ``correction`` (1: unbiased, PyTorch's default; 0: biased)."""
+
+    differentiable_backward = True
 
     def __init__(self, dims, correction=1, keepdim=False):
         super().__init__(dims, keepdim)
@@ -52,12 +70,13 @@ class Var(_Reduction):
             count *= x.shape[d]
         self.denominator = max(count - self.correction, 0)
         centered = x - x.mean(axis=self.dims, keepdims=True)
-        self.save_for_backward(centered)
+        self.save_for_backward(x)
         return (centered * centered).sum(axis=self.dims, keepdims=self.keepdim) / self.denominator
 
     def backward(self, g):
         # dX = dY * 2 (x - mean) / (count - correction)
-        (centered,) = self.saved_tensors
+        (x,) = self.saved_tensors
+        centered = x - dual.mean(x, self.dims, keepdims=True)
         g = self.expand(g)
         return g * centered * (2.0 / self.denominator) if self.denominator else g * centered * float("nan")
 
@@ -66,6 +85,7 @@ class Amax(_Reduction):
     """max over dims; the gradient is shared evenly among tied maxima (PyTorch's amax rule)."""
 
     minimum = False
+    differentiable_backward = True  # the mask and the count are constants
 
     def forward(self, x):
         self.shape = x.shape
@@ -78,7 +98,7 @@ class Amax(_Reduction):
     def backward(self, g):
         # dX = dY * [x == max] / (number of maxima)
         (mask,) = self.saved_tensors
-        return self.expand(g) * mask / self.count.astype(g.dtype)
+        return self.expand(g) * mask / self.count.astype(dual.value(g).dtype)
 
 
 class Amin(Amax):
@@ -87,8 +107,10 @@ class Amin(Amax):
 
 class MaxAlongDim(Function):
     """``max(x, dim)`` values; the gradient goes to the returned index only (PyTorch's max rule)."""
+    node_name = "MaxBackward0"  # PyTorch's name of this backward node
 
     minimum = False
+    differentiable_backward = True  # the positions are constants
 
     def __init__(self, dim, keepdim=False):
         self.dim, self.keepdim = dim, keepdim
@@ -103,28 +125,157 @@ class MaxAlongDim(Function):
 
     def backward(self, g):
         # dX = scatter dY to the argmax position along dim
-        xp = get_array_module(g)
+        xp = get_array_module(dual.value(g))
         if not self.keepdim:
-            g = xp.expand_dims(g, self.dim)
+            g = dual.reshape(g, self.indices.shape)
         positions = xp.arange(self.shape[self.dim]).reshape((-1,) + (1,) * (len(self.shape) - self.dim - 1))
         return (positions == self.indices) * g
 
 
 class MinAlongDim(MaxAlongDim):
+    node_name = "MinBackward0"  # PyTorch's name of this backward node
     minimum = True
 
 
 class LogSumExp(_Reduction):
+    node_name = "LogsumexpBackward0"  # PyTorch's name of this backward node
+    differentiable_backward = True
+
     def forward(self, x):
         self.shape = x.shape
         xp = get_array_module(x)
         m = x.max(axis=self.dims, keepdims=True)
         m = xp.where(xp.isfinite(m), m, 0)
         out = xp.log(xp.exp(x - m).sum(axis=self.dims, keepdims=True)) + m
+        out = out if self.keepdim else out.squeeze(self.dims)
         self.save_for_backward(x, out)
-        return out if self.keepdim else out.squeeze(self.dims)
+        return out
 
     def backward(self, g):
         # dX = dY * exp(x - logsumexp(x))
         x, out = self.saved_tensors
-        return self.expand(g) * get_array_module(x).exp(x - out)
+        return self.expand(g) * dual.exp(x - self.expand(out))
+
+
+class Prod(_Reduction):
+    """Product over dims; exact gradients also where the input has zeros."""
+
+    def forward(self, x):
+        self.shape = x.shape
+        out = x.prod(axis=self.dims, keepdims=True)
+        self.save_for_backward(x, out)
+        return out if self.keepdim else out.squeeze(self.dims)
+
+    def backward(self, g):
+        # dX_i = dY * prod_{j != i} x_j:  out / x_i where no zero; with one zero, only that entry gets
+        # the product of the others; with two or more zeros every product of the others is 0
+        x, out = self.saved_tensors
+        xp = get_array_module(x)
+        g = self.expand(g)
+        is_zero = x == 0
+        zeros = is_zero.sum(axis=self.dims, keepdims=True)
+        with_one = xp.where(is_zero, 1, x).prod(axis=self.dims, keepdims=True)  # product of the nonzeros
+        with np.errstate(divide="ignore", invalid="ignore"):
+            others = xp.where(is_zero, xp.where(zeros == 1, with_one, 0), xp.where(zeros == 0, out / x, 0))
+        return g * others
+
+
+class CumSum(Function):
+    """Running sum along ``dim``."""
+
+    def __init__(self, dim):
+        self.dim = dim
+
+    def forward(self, x):
+        return get_array_module(x).cumsum(x, axis=self.dim)
+
+    def backward(self, g):
+        # dX_i = sum_{j >= i} dY_j: a cumulative sum from the end
+        xp = get_array_module(g)
+        return xp.flip(xp.cumsum(xp.flip(g, self.dim), axis=self.dim), self.dim)
+
+    jvp = forward  # linear in x: J v is the running sum of v
+
+
+class CumProd(Function):
+    """Running product along ``dim``; exact gradients also where the input has zeros."""
+
+    def __init__(self, dim):
+        self.dim = dim
+
+    def forward(self, x):
+        out = get_array_module(x).cumprod(x, axis=self.dim)
+        self.save_for_backward(x, out)
+        return out
+
+    def backward(self, g):
+        # dX_k = sum_{j >= k} dY_j * prod_{i <= j, i != k} x_i
+        x, out = self.saved_tensors
+        xp = get_array_module(g)
+        if not (x == 0).any():  # then prod_{i <= j, i != k} x_i = out_j / x_k
+            gy = xp.flip(xp.cumsum(xp.flip(g * out, self.dim), axis=self.dim), self.dim)
+            return gy / x
+        # with zeros: for each k, the running product of x with x_k replaced by 1 (an n x n table per slice)
+        n = x.shape[self.dim]
+        xs = xp.moveaxis(x, self.dim, -1)[..., None, :]  # (..., 1, n): row k will drop x_k
+        gs = xp.moveaxis(g, self.dim, -1)[..., None, :]
+        eye = xp.eye(n, dtype=bool)
+        running = xp.cumprod(xp.where(eye, 1, xs), axis=-1)  # (..., k, j)
+        later = xp.triu(xp.ones((n, n), dtype=bool))  # j >= k
+        dx = (gs * running * later).sum(axis=-1)
+        return xp.moveaxis(dx, -1, self.dim)
+
+
+class VectorNorm(_Reduction):
+    """``(sum |x|^p)^(1/p)`` over dims; p = inf / -inf: max / min of |x|; p = 0: the number of nonzeros."""
+
+    differentiable_backward = True
+
+    def __init__(self, ord, dims, keepdim=False):
+        super().__init__(dims, keepdim)
+        self.ord = ord
+
+    def forward(self, x):
+        xp = get_array_module(x)
+        self.shape = x.shape
+        a = abs(x)
+        p = self.ord
+        if p == float("inf"):
+            out = a.max(axis=self.dims, keepdims=True)
+        elif p == float("-inf"):
+            out = a.min(axis=self.dims, keepdims=True)
+        elif p == 0:
+            out = (a != 0).sum(axis=self.dims, keepdims=True).astype(x.dtype)
+        elif p == 1:
+            out = a.sum(axis=self.dims, keepdims=True)
+        elif p == 2:
+            out = xp.sqrt((a * a).sum(axis=self.dims, keepdims=True))
+        else:
+            out = (a ** p).sum(axis=self.dims, keepdims=True) ** (1.0 / p)
+        out = out if self.keepdim else out.squeeze(self.dims)
+        self.save_for_backward(x, out)
+        return out
+
+    def backward(self, g):
+        # p = 1: dX = dY sign(x);  p = +-inf: dY sign(x) [|x| = norm] / (number of ties)
+        # other p: dX = dY x |x|^(p-2) / norm^(p-1), and 0 where norm = 0 (a subgradient, as PyTorch)
+        x, out = self.saved_tensors
+        g, out = self.expand(g), self.expand(out)
+        x_val, out_val = dual.value(x), dual.value(out)
+        xp = get_array_module(x_val)
+        p = self.ord
+        if p == 0:
+            return xp.zeros(self.shape, dtype=x_val.dtype)
+        if p == 1:
+            return g * xp.sign(x_val)
+        if p in (float("inf"), float("-inf")):
+            ties = abs(x_val) == out_val
+            return g * (xp.sign(x_val) * ties / ties.sum(axis=self.dims, keepdims=True))
+        safe = dual.where(out_val == 0, 1.0, out)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scale = x / safe if p == 2 else x * abs(x) ** (p - 2) / safe ** (p - 1)
+        return g * dual.where(out_val == 0, 0.0, scale)
+
+
+# (the Functions that ops.dual records with on Tensors)
+dual.register(Sum, Mean)

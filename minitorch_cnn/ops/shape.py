@@ -1,9 +1,15 @@
 """Shape ops: views and copies that move elements around; backward moves them back."""
 from ..autograd.function import Function
 from ..backend import get_array_module, scatter_add
+from . import dual
+from .broadcast import unbroadcast
 
 
 class Reshape(Function):
+    is_view = True  # its output may share the input's memory
+    node_name = "ViewBackward0"  # PyTorch's name of this backward node
+    differentiable_backward = True
+
     def __init__(self, shape):
         self.shape = shape
 
@@ -13,10 +19,13 @@ class Reshape(Function):
 
     def backward(self, g):
         # dX = reshape(dY, x.shape)
-        return g.reshape(self.in_shape)
+        return dual.reshape(g, self.in_shape)
 
 
 class Permute(Function):
+    is_view = True  # its output may share the input's memory
+    differentiable_backward = True
+
     def __init__(self, dims):
         self.dims = tuple(dims)
 
@@ -28,10 +37,13 @@ class Permute(Function):
         inverse = [0] * len(self.dims)
         for i, d in enumerate(self.dims):
             inverse[d] = i
-        return g.transpose(inverse)
+        return dual.transpose(g, inverse)
 
 
 class Expand(Function):
+    is_view = True  # its output may share the input's memory
+    differentiable_backward = True
+
     def __init__(self, shape):
         self.shape = tuple(shape)
 
@@ -41,13 +53,13 @@ class Expand(Function):
 
     def backward(self, g):
         # dX = sum of dY over the expanded axes
-        from .broadcast import unbroadcast
-
         return unbroadcast(g, self.in_shape)
 
 
 class Repeat(Function):
     """Tile x ``repeats`` times along each dim (``Tensor.repeat``, NumPy's ``tile``)."""
+
+    differentiable_backward = True
 
     def __init__(self, repeats):
         self.repeats = tuple(repeats)
@@ -63,7 +75,7 @@ class Repeat(Function):
         split = []
         for r, s in zip(self.repeats, padded_shape):
             split += [r, s]
-        return g.reshape(split).sum(axis=tuple(range(0, len(split), 2))).reshape(self.in_shape)
+        return dual.reshape(dual.sum(dual.reshape(g, split), tuple(range(0, len(split), 2))), self.in_shape)
 
 
 class GetItem(Function):
@@ -71,6 +83,16 @@ class GetItem(Function):
 
     def __init__(self, index, advanced):
         self.index, self.advanced = index, advanced
+        self.is_view = not advanced  # basic indexing returns a view of the input
+
+    def name(self):
+        # PyTorch: x[0] selects, x[1:3] slices, x[[0, 2]] / x[mask] index
+        if self.node_name:
+            return self.node_name
+        if self.advanced:
+            return "IndexBackward0"
+        parts = self.index if isinstance(self.index, tuple) else (self.index,)
+        return "SelectBackward0" if any(isinstance(i, int) for i in parts) else "SliceBackward0"
 
     def forward(self, x):
         self.in_shape, self.dtype = x.shape, x.dtype
@@ -86,8 +108,14 @@ class GetItem(Function):
             out[self.index] = g
         return out
 
+    def jvp(self, v):
+        # J v = v[index]: the backward's scatter is this gather's transpose
+        return v[self.index]
+
 
 class Cat(Function):
+    differentiable_backward = True
+
     def __init__(self, dim):
         self.dim = dim
 
@@ -98,7 +126,7 @@ class Cat(Function):
     def backward(self, g):
         # dX_i = the slice of dY that x_i filled
         grads, start = [], 0
-        index = [slice(None)] * g.ndim
+        index = [slice(None)] * len(g.shape)
         for size, needed in zip(self.sizes, self.needs_input_grad):
             index[self.dim] = slice(start, start + size)
             grads.append(g[tuple(index)] if needed else None)
@@ -107,6 +135,8 @@ class Cat(Function):
 
 
 class Stack(Function):
+    differentiable_backward = True
+
     def __init__(self, dim):
         self.dim = dim
 
@@ -115,12 +145,13 @@ class Stack(Function):
 
     def backward(self, g):
         # dX_i = dY selected at position i of the new dim
-        xp = get_array_module(g)
-        return tuple(xp.take(g, i, axis=self.dim) if needed else None for i, needed in enumerate(self.needs_input_grad))
+        at = (slice(None),) * self.dim
+        return tuple(g[at + (i,)] if needed else None for i, needed in enumerate(self.needs_input_grad))
 
 
 class ConstantPad(Function):
     """Pad with a constant; ``pads`` is a per-dim list of (before, after), negative = crop."""
+    node_name = "ConstantPadNdBackward0"  # PyTorch's name of this backward node
 
     def __init__(self, pads, value=0.0):
         self.pads, self.value = pads, value
@@ -141,3 +172,53 @@ class ConstantPad(Function):
         full = xp.zeros(padded_shape, dtype=g.dtype)
         full[self.crop] = g
         return full[tuple(slice(b, b + s) for s, (b, a) in zip(self.in_shape, self.grow))]
+
+    def jvp(self, v):
+        # J v = v padded with zeros and cropped like x (the backward's cut is its transpose)
+        xp = get_array_module(v)
+        out = xp.pad(v, self.grow, mode="constant", constant_values=0) if any(b or a for b, a in self.grow) else v
+        return out[self.crop]
+
+
+class Copy(Function):
+    """out = src broadcast to x's shape and cast to its dtype (``x.copy_(src)`` in the graph)."""
+
+    node_name = "CopyBackwards"  # PyTorch's name of this backward node
+    differentiable_backward = True
+
+    def forward(self, x, src):
+        self.src_shape, self.src_dtype = src.shape, src.dtype
+        return get_array_module(x).broadcast_to(src.astype(x.dtype, copy=False), x.shape).copy()
+
+    def backward(self, g):
+        # dX = 0 (overwritten), dSrc = dY summed back to src's shape, in src's dtype
+        dsrc = dual.astype(unbroadcast(g, self.src_shape), self.src_dtype) if self.needs_input_grad[1] else None
+        return None, dsrc
+
+
+class SetItem(Function):
+    """out = x with x[index] = value (``x[index] = value`` in the graph; PyTorch's CopySlices)."""
+
+    node_name = "CopySlices"
+    differentiable_backward = True
+
+    def __init__(self, index):
+        self.index = index
+
+    def forward(self, x, value):
+        out = x.copy()
+        out[self.index] = value
+        self.value_shape = value.shape
+        self.kept = get_array_module(x).ones(x.shape, dtype=bool)
+        self.kept[self.index] = False
+        return out
+
+    def backward(self, g):
+        # dX = dY where x was kept (0 where overwritten), dValue = dY[index] summed to value's shape
+        dx = g * self.kept if self.needs_input_grad[0] else None
+        dv = unbroadcast(g[self.index], self.value_shape) if self.needs_input_grad[1] else None
+        return dx, dv
+
+
+# (the Functions that ops.dual records with on Tensors)
+dual.register(Reshape, Permute, Expand)

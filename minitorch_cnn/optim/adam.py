@@ -2,7 +2,8 @@
 import numpy as np
 
 from ..autograd import no_grad
-from ..backend import get_array_module, kernel
+from ..backend import get_array_module
+from ..ops import kernel
 from ..tensor import Tensor
 from .optimizer import Optimizer, check_hyperparameters
 
@@ -39,15 +40,15 @@ class Adam(Optimizer):
         for group in self.param_groups:
             lr, (beta1, beta2), eps, wd = group["lr"], group["betas"], group["eps"], group["weight_decay"]
             for p in self._params_with_grad(group):
-                g = -p.grad.data if group["maximize"] else p.grad.data
+                g = -p.grad._data if group["maximize"] else p.grad._data
                 state = self.state[p]
                 if not state:
                     self._init_state(state, p, group["amsgrad"])
                 state["step"] = state["step"] + 1
                 t = float(state["step"])
-                fused = kernel("adam_step", get_array_module(p.data))
+                fused = kernel("adam_step", get_array_module(p._data))
                 if fused is not None and not group["amsgrad"]:  # CUDA: the whole update in one kernel
-                    fused(p.data, p.grad.data, state["exp_avg"].data, state["exp_avg_sq"].data, t, lr, beta1, beta2,
+                    fused(p._data, p.grad._data, state["exp_avg"]._data, state["exp_avg_sq"]._data, t, lr, beta1, beta2,
                           eps, wd, group["decoupled_weight_decay"], group["maximize"])
                     p._bump()
                     continue
@@ -55,14 +56,14 @@ class Adam(Optimizer):
                     if group["decoupled_weight_decay"]:
                         p.mul_(1 - lr * wd)
                     else:
-                        g = g + wd * p.data
-                m, v = state["exp_avg"].data, state["exp_avg_sq"].data
+                        g = g + wd * p._data
+                m, v = state["exp_avg"]._data, state["exp_avg_sq"]._data
                 m += (1 - beta1) * (g - m)
                 v *= beta2
                 v += (1 - beta2) * g * g
                 if group["amsgrad"]:
-                    v = get_array_module(v).maximum(state["max_exp_avg_sq"].data, v,
-                                                    out=state["max_exp_avg_sq"].data)
+                    v = get_array_module(v).maximum(state["max_exp_avg_sq"]._data, v,
+                                                    out=state["max_exp_avg_sq"]._data)
                 denom = get_array_module(v).sqrt(v) / (1 - beta2**t) ** 0.5 + eps
                 self._add_(p, -(lr / (1 - beta1**t)) * m / denom, alpha=1)
         return loss
@@ -70,12 +71,12 @@ class Adam(Optimizer):
     @staticmethod
     def _init_state(state, p, amsgrad):
         """Zero moments shaped like ``p``; the step counter is a float32 CPU scalar tensor, as PyTorch's."""
-        xp = get_array_module(p.data)
+        xp = get_array_module(p._data)
         state["step"] = Tensor._from_op(np.array(0.0, dtype=np.float32), None)
-        state["exp_avg"] = Tensor._from_op(xp.zeros_like(p.data), None)
-        state["exp_avg_sq"] = Tensor._from_op(xp.zeros_like(p.data), None)
+        state["exp_avg"] = Tensor._from_op(xp.zeros_like(p._data), None)
+        state["exp_avg_sq"] = Tensor._from_op(xp.zeros_like(p._data), None)
         if amsgrad:
-            state["max_exp_avg_sq"] = Tensor._from_op(xp.zeros_like(p.data), None)
+            state["max_exp_avg_sq"] = Tensor._from_op(xp.zeros_like(p._data), None)
 
 
 class AdamW(Adam):

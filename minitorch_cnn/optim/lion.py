@@ -29,12 +29,12 @@ class Lion(Optimizer):
         for group in self.param_groups:
             lr, (beta1, beta2), wd = group["lr"], group["betas"], group["weight_decay"]
             for p in self._params_with_grad(group):
-                xp = get_array_module(p.data)
-                g = p.grad.data
+                xp = get_array_module(p._data)
+                g = p.grad._data
                 state = self.state[p]
                 if not state:
-                    state["exp_avg"] = Tensor._from_op(xp.zeros_like(p.data), None)
-                m = state["exp_avg"].data
+                    state["exp_avg"] = Tensor._from_op(xp.zeros_like(p._data), None)
+                m = state["exp_avg"]._data
                 update = xp.sign(beta1 * m + (1 - beta1) * g)
                 if wd != 0:
                     p.mul_(1 - lr * wd)

@@ -1,6 +1,6 @@
 """The Optimizer base class: parameter groups, per-parameter state, ``zero_grad`` and state_dicts.
 
-A subclass only writes ``step()``: for every parameter with a gradient it reads ``p.grad.data`` (a raw
+A subclass only writes ``step()``: for every parameter with a gradient it reads ``p.grad._data`` (a raw
 NumPy/CuPy array), updates its own state and then the parameter, in place, under ``no_grad``.
 Gradients are never modified in place: the autograd engine may share their arrays.
 
@@ -29,7 +29,9 @@ required = _RequiredParameter()
 
 
 _HYPERPARAMETER_NAMES = {"lr": "learning rate", "eps": "epsilon value", "momentum": "momentum value",
-                         "weight_decay": "weight_decay value", "alpha": "alpha value"}
+                         "weight_decay": "weight_decay value", "alpha": "alpha value", "lr_decay": "lr_decay value",
+                         "initial_accumulator_value": "initial_accumulator_value value",
+                         "momentum_decay": "momentum_decay value"}
 
 
 def check_hyperparameters(**values):
@@ -123,8 +125,8 @@ class Optimizer:
                 if set_to_none:
                     p.grad = None
                 else:
-                    xp = get_array_module(p.grad.data)
-                    p.grad = Tensor._from_op(xp.zeros_like(p.grad.data), None)  # new: grad arrays may be shared
+                    xp = get_array_module(p.grad._data)
+                    p.grad = Tensor._from_op(xp.zeros_like(p.grad._data), None)  # new: grad arrays may be shared
 
     def step(self, closure=None):
         raise NotImplementedError

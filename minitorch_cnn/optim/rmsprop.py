@@ -34,30 +34,30 @@ class RMSprop(Optimizer):
         for group in self.param_groups:
             lr, alpha, eps, momentum = group["lr"], group["alpha"], group["eps"], group["momentum"]
             for p in self._params_with_grad(group):
-                xp = get_array_module(p.data)
-                g = -p.grad.data if group["maximize"] else p.grad.data
+                xp = get_array_module(p._data)
+                g = -p.grad._data if group["maximize"] else p.grad._data
                 state = self.state[p]
                 if not state:
                     state["step"] = Tensor._from_op(np.array(0.0, dtype=np.float32), None)
-                    state["square_avg"] = Tensor._from_op(xp.zeros_like(p.data), None)
+                    state["square_avg"] = Tensor._from_op(xp.zeros_like(p._data), None)
                     if momentum > 0:
-                        state["momentum_buffer"] = Tensor._from_op(xp.zeros_like(p.data), None)
+                        state["momentum_buffer"] = Tensor._from_op(xp.zeros_like(p._data), None)
                     if group["centered"]:
-                        state["grad_avg"] = Tensor._from_op(xp.zeros_like(p.data), None)
+                        state["grad_avg"] = Tensor._from_op(xp.zeros_like(p._data), None)
                 state["step"] = state["step"] + 1
                 if group["weight_decay"] != 0:
-                    g = g + group["weight_decay"] * p.data
-                s = state["square_avg"].data
+                    g = g + group["weight_decay"] * p._data
+                s = state["square_avg"]._data
                 s *= alpha
                 s += (1 - alpha) * g * g
                 if group["centered"]:
-                    a = state["grad_avg"].data
+                    a = state["grad_avg"]._data
                     a += (1 - alpha) * (g - a)
                     avg = xp.sqrt(s - a * a) + eps
                 else:
                     avg = xp.sqrt(s) + eps
                 if momentum > 0:
-                    buf = state["momentum_buffer"].data
+                    buf = state["momentum_buffer"]._data
                     buf *= momentum
                     buf += g / avg
                     self._add_(p, buf, alpha=-lr)

@@ -1,6 +1,7 @@
 """Stochastic gradient descent, with momentum and Nesterov momentum (PyTorch's formulation)."""
 from ..autograd import no_grad
-from ..backend import get_array_module, kernel
+from ..backend import get_array_module
+from ..ops import kernel
 from ..tensor import Tensor
 from .optimizer import Optimizer, check_hyperparameters
 
@@ -36,22 +37,22 @@ class SGD(Optimizer):
         for group in self.param_groups:
             momentum, dampening = group["momentum"], group["dampening"]
             for p in self._params_with_grad(group):
-                fused = kernel("sgd_step", get_array_module(p.data))
+                fused = kernel("sgd_step", get_array_module(p._data))
                 if fused is not None:  # CUDA: the whole update in one kernel
                     self._fused_step(fused, p, group)
                     continue
-                g = -p.grad.data if group["maximize"] else p.grad.data
+                g = -p.grad._data if group["maximize"] else p.grad._data
                 if group["weight_decay"] != 0:
-                    g = g + group["weight_decay"] * p.data
+                    g = g + group["weight_decay"] * p._data
                 if momentum != 0:
                     state = self.state[p]
                     if state.get("momentum_buffer") is None:
                         state["momentum_buffer"] = Tensor._from_op(g.copy(), None)
                     else:
-                        buf = state["momentum_buffer"].data
+                        buf = state["momentum_buffer"]._data
                         buf *= momentum
                         buf += (1 - dampening) * g
-                    buf = state["momentum_buffer"].data
+                    buf = state["momentum_buffer"]._data
                     g = g + momentum * buf if group["nesterov"] else buf
                 self._add_(p, g, alpha=-group["lr"])
         return loss
@@ -63,8 +64,8 @@ class SGD(Optimizer):
             state = self.state[p]
             first = state.get("momentum_buffer") is None
             if first:  # the kernel fills the new buffer with the gradient
-                state["momentum_buffer"] = Tensor._from_op(get_array_module(p.data).empty_like(p.data), None)
-            buf = state["momentum_buffer"].data
-        fused(p.data, p.grad.data, buf, group["lr"], group["weight_decay"], momentum,
+                state["momentum_buffer"] = Tensor._from_op(get_array_module(p._data).empty_like(p._data), None)
+            buf = state["momentum_buffer"]._data
+        fused(p._data, p.grad._data, buf, group["lr"], group["weight_decay"], momentum,
               group["dampening"], group["nesterov"], group["maximize"], first)
         p._bump()

@@ -26,7 +26,7 @@ def my_relu(x):
 def test_lecture_my_relu_gives_relu_gradients():
     x = torch.tensor([[-1.5, 2.0], [0.5, -0.25]], dtype=torch.float64, requires_grad=True)
     y = my_relu(x)
-    assert y.grad_fn is not None and y.grad_fn.name == "MyReLUBackward"
+    assert y.grad_fn is not None and y.grad_fn.name() == "MyReLUBackward"
     np.testing.assert_array_equal(y.detach().numpy(), [[0.0, 2.0], [0.5, 0.0]])
     (y * torch.tensor([[1.0, 2.0], [3.0, 4.0]], dtype=torch.float64)).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), [[0.0, 2.0], [3.0, 0.0]])

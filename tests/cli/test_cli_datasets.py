@@ -7,7 +7,9 @@ import tarfile
 import numpy as np
 import pytest
 
+import minitorch_cnn as mt
 from minitorch_cnn.utils.data import datasets as ds
+from minitorch_cnn.utils.data import transforms
 from minitorch_cnn.utils.data.datasets import _linear_resize_matrix
 
 from conftest import requires_torch
@@ -21,11 +23,11 @@ def _read_labels(folder, name):
 
 def test_mnist_reads_gz_and_raw_idx(mnist_dir):
     train, test = ds.MNIST(mnist_dir, train=True), ds.MNIST(mnist_dir, train=False)
-    assert train.data.shape == (120, 28, 28) and train.data.dtype == np.uint8
-    assert test.data.shape == (40, 28, 28) and test.targets.dtype == np.int64
+    assert train.data.shape == (120, 28, 28) and train.data.dtype == mt.uint8  # tensors, as in torchvision
+    assert test.data.shape == (40, 28, 28) and test.targets.dtype == mt.int64
     np.testing.assert_array_equal(train.targets, _read_labels(mnist_dir / "MNIST" / "raw",
                                                               "train-labels-idx1-ubyte.gz"))
-    image, label = train[3]
+    image, label = ds.MNIST(mnist_dir, train=True, transform=transforms.ToTensor())[3]  # the sample is a PIL image
     assert tuple(image.shape) == (1, 28, 28) and label == train.targets[3]
     np.testing.assert_allclose(image.numpy()[0], train.data[3] / 255, rtol=1e-6)
     assert train.images().shape == (120, 1, 28, 28)
@@ -70,7 +72,7 @@ def test_cifar10_binary_batches_keep_the_channel_planes(cifar_dir):
     assert test.targets[0] == record[0]
     # pixel (0, 0) of image 0: byte 1 is red, byte 1 + 1024 green, byte 1 + 2048 blue
     np.testing.assert_array_equal(test.data[0, 0, 0], record[[1, 1025, 2049]])
-    assert tuple(test[0][0].shape) == (3, 32, 32)
+    assert tuple(transforms.ToTensor()(test[0][0]).shape) == (3, 32, 32)
 
 
 @pytest.mark.parametrize("protocol", [2, pickle.HIGHEST_PROTOCOL])

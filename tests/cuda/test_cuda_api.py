@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import minitorch_cnn as mt
-from minitorch_cnn import backend
+from minitorch_cnn import backend, ops
 
 NO_GPU = not backend.cupy_available()
 requires_no_gpu = pytest.mark.skipif(not NO_GPU, reason="checks the no-GPU behaviour")
@@ -62,15 +62,15 @@ def test_tf32_is_off_by_default_and_switchable():
 
 def test_kernel_dispatch_is_none_for_numpy():
     for name in ("col2im", "max_pool2d_forward", "sgd_step", "no_such_kernel"):
-        assert backend.kernel(name, np) is None
+        assert ops.kernel(name, np) is None
 
 
 def test_kernels_can_be_switched_off_and_back():
-    previous = backend.set_cuda_kernels_enabled(False)
+    previous = ops.set_cuda_kernels_enabled(False)
     try:
-        assert backend.set_cuda_kernels_enabled(False) is False
+        assert ops.set_cuda_kernels_enabled(False) is False
     finally:
-        backend.set_cuda_kernels_enabled(previous)
+        ops.set_cuda_kernels_enabled(previous)
 
 
 def test_device_strings():

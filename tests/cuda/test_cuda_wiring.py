@@ -1,4 +1,4 @@
-"""The ops' CUDA fast paths (``backend.kernel(name, xp)`` call sites), exercised on the CPU.
+"""The ops' CUDA fast paths (``ops.kernel(name, xp)`` call sites), exercised on the CPU.
 
 ``wired`` makes every call site see the kernels compiled by ``cuda_emulator`` (their CUDA
 source run by g++), so the ops, the optimizers and cross_entropy take their CUDA branch on
@@ -142,3 +142,23 @@ def test_col2im_kernel_reads_both_column_layouts(emulated, batch_last):
     if batch_last:
         cols = np.ascontiguousarray(cols.transpose(0, 1, 2, 4, 5, 3))
     np.testing.assert_allclose(emulated["col2im"](cols, (2, 3, 7, 6), *geometry, batch_last), expected, atol=1e-12)
+
+
+def test_every_module_that_asks_for_a_kernel_is_wired():
+    """The modules importing ``ops.kernel`` are exactly WIRED_MODULES, so every CUDA branch runs above."""
+    import ast
+    import pathlib
+
+    root = pathlib.Path(mt.__file__).parent
+    askers = set()
+    for path in root.rglob("*.py"):
+        parts = ("minitorch_cnn",) + path.relative_to(root).with_suffix("").parts
+        module = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        here = ".".join(parts[:-1])  # the package a relative import starts from
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and any(a.name == "kernel" for a in node.names):
+                package = here.rsplit(".", node.level - 1)[0] if node.level > 1 else (here if node.level else "")
+                source = ".".join(filter(None, (package, node.module)))
+                if source == "minitorch_cnn.ops":
+                    askers.add(module)
+    assert askers == set(WIRED_MODULES)

@@ -33,7 +33,7 @@ def test_lenet5_table():
         1 * c * h * w for c, h, w in [(6, 28, 28), (6, 28, 28), (6, 14, 14), (16, 10, 10), (16, 10, 10),
                                       (16, 5, 5)]) + 4 * (120 + 120 + 84 + 84 + 10)
     text = str(result)
-    assert "Total params: 61,706" in text and "conv1 (Conv2d)" in text and "[1, 6, 28, 28]" in text
+    assert "Total params: 61,706" in text and "├─Conv2d: 1-1" in text and "[1, 6, 28, 28]" in text
 
 
 def test_alexnet_paper_shape_chain_in_the_table():

@@ -31,7 +31,7 @@ def check_moments(values, mean, std):
 def fill(fn, *args, shape=SHAPE, **kwargs):
     t = mt.empty(*shape)
     assert fn(t, *args, **kwargs) is t  # in place, returns its argument
-    return t.data
+    return t._data
 
 
 @pytest.mark.parametrize("gain", [1.0, 2.5])
@@ -113,11 +113,11 @@ def test_seeded_and_usable_on_parameters_with_grad_enabled(device):
     version = p._version[0]
     mt.manual_seed(7)
     init.kaiming_normal_(p)
-    first = np.array(p.detach().cpu().data)
+    first = np.array(p.detach().cpu()._data)
     mt.manual_seed(7)
     init.kaiming_normal_(p)
-    np.testing.assert_array_equal(p.detach().cpu().data, first)
+    np.testing.assert_array_equal(p.detach().cpu()._data, first)
     assert p.requires_grad and p.grad_fn is None and p._version[0] > version
     init.trunc_normal_(p, std=0.02)
     init.eye_(p)
-    np.testing.assert_array_equal(p.detach().cpu().data, np.eye(4, 5))
+    np.testing.assert_array_equal(p.detach().cpu()._data, np.eye(4, 5))

@@ -56,17 +56,17 @@ def test_forward_backward_match_torch(expr):
     x = rng.standard_normal(INPUT_SHAPES.get(type(ours).__name__, (2, 4, 7, 6)))
     x_mt, x_t = mt.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
     out_mt, out_t = ours(x_mt), theirs(x_t.clone())  # (a clone: torch's inplace=True refuses leaves)
-    np.testing.assert_allclose(out_mt.data, numpy_of(out_t), rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(out_mt._data, numpy_of(out_t), rtol=1e-10, atol=1e-10)
     cotangent = rng.standard_normal(out_t.shape)
     out_mt.backward(mt.tensor(cotangent))
     out_t.backward(torch.tensor(cotangent))
-    np.testing.assert_allclose(x_mt.grad.data, numpy_of(x_t.grad), rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(x_mt.grad._data, numpy_of(x_t.grad), rtol=1e-10, atol=1e-10)
     theirs_params = dict(theirs.named_parameters())
     for name, p in ours.named_parameters():
-        np.testing.assert_allclose(p.grad.data, numpy_of(theirs_params[name].grad), rtol=1e-10, atol=1e-10,
+        np.testing.assert_allclose(p.grad._data, numpy_of(theirs_params[name].grad), rtol=1e-10, atol=1e-10,
                                    err_msg=name)
     for (name, b), b_t in zip(ours.state_dict().items(), theirs.state_dict().values()):
-        np.testing.assert_allclose(b.data, numpy_of(b_t), rtol=1e-10, atol=1e-10, err_msg=name)
+        np.testing.assert_allclose(b._data, numpy_of(b_t), rtol=1e-10, atol=1e-10, err_msg=name)
 
 
 @requires_torch
@@ -81,13 +81,13 @@ def test_batchnorm_running_stats_follow_torch_over_steps(layer, shape, momentum)
     rng = np.random.default_rng(1)
     for step in range(3):
         x = rng.standard_normal(shape) * (step + 1) + step
-        np.testing.assert_allclose(ours(mt.tensor(x)).data, numpy_of(theirs(torch.tensor(x))), rtol=1e-10, atol=1e-10)
+        np.testing.assert_allclose(ours(mt.tensor(x))._data, numpy_of(theirs(torch.tensor(x))), rtol=1e-10, atol=1e-10)
     for (name, value), value_t in zip(ours.state_dict().items(), theirs.state_dict().values()):
-        np.testing.assert_allclose(value.data, numpy_of(value_t), rtol=1e-10, atol=1e-12, err_msg=name)
+        np.testing.assert_allclose(value._data, numpy_of(value_t), rtol=1e-10, atol=1e-12, err_msg=name)
     assert int(ours.num_batches_tracked) == 3
     ours.eval(), theirs.eval()
     x = rng.standard_normal(shape)
-    np.testing.assert_allclose(ours(mt.tensor(x)).data, numpy_of(theirs(torch.tensor(x))), rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(ours(mt.tensor(x))._data, numpy_of(theirs(torch.tensor(x))), rtol=1e-10, atol=1e-10)
     assert int(ours.num_batches_tracked) == 3  # evaluation leaves the statistics alone
 
 
@@ -95,7 +95,7 @@ def test_batchnorm_without_running_stats_always_uses_the_batch(device):
     bn = nn.BatchNorm2d(2, track_running_stats=False, affine=False).eval()
     assert bn.running_mean is None and list(bn.state_dict()) == []
     x = mt.randn(3, 2, 4, 4, device=device) * 5 + 3
-    y = bn(x).cpu().data
+    y = bn(x).cpu()._data
     np.testing.assert_allclose(y.mean(axis=(0, 2, 3)), 0, atol=1e-5)
     np.testing.assert_allclose(y.var(axis=(0, 2, 3)), 1, atol=1e-3)
 
@@ -123,8 +123,8 @@ def test_default_init_is_torchs(layer, fan_in):
     """kaiming_uniform_(a=sqrt(5)) gives weights and biases U(-1/sqrt(fan_in), 1/sqrt(fan_in))."""
     bound = 1 / math.sqrt(fan_in)
     module = layer(nn)
-    check_uniform_bound(module.weight.data, bound)
-    bias = module.bias.data
+    check_uniform_bound(module.weight._data, bound)
+    bias = module.bias._data
     assert np.abs(bias).max() <= bound and bias.std() > 0.4 * bound / math.sqrt(3)
     try:
         import torch
@@ -135,10 +135,10 @@ def test_default_init_is_torchs(layer, fan_in):
 
 def test_batchnorm_default_init_and_buffers(device):
     bn = nn.BatchNorm2d(4, device=device, dtype=mt.float64)
-    np.testing.assert_array_equal(bn.weight.cpu().data, 1)
-    np.testing.assert_array_equal(bn.bias.cpu().data, 0)
-    np.testing.assert_array_equal(bn.running_mean.cpu().data, 0)
-    np.testing.assert_array_equal(bn.running_var.cpu().data, 1)
+    np.testing.assert_array_equal(bn.weight.cpu()._data, 1)
+    np.testing.assert_array_equal(bn.bias.cpu()._data, 0)
+    np.testing.assert_array_equal(bn.running_mean.cpu()._data, 0)
+    np.testing.assert_array_equal(bn.running_var.cpu()._data, 1)
     assert bn.num_batches_tracked.dtype == mt.int64 and bn.num_batches_tracked.shape == ()
     assert bn.weight.dtype == mt.float64 and bn.running_mean.device == mt.device(device)
 
@@ -149,7 +149,7 @@ def test_factory_kwargs_and_seeding(device):
     mt.manual_seed(3)
     b = nn.Conv2d(2, 3, 3, device=device, dtype=mt.float64)
     assert a.weight.dtype == mt.float64 and a.weight.device == mt.device(device)
-    np.testing.assert_array_equal(a.weight.cpu().data, b.weight.cpu().data)
+    np.testing.assert_array_equal(a.weight.cpu()._data, b.weight.cpu()._data)
     y = nn.Linear(3, 2, device=device)(mt.ones(4, 3, device=device))
     assert y.shape == (4, 2) and y.device == mt.device(device)
 
@@ -177,15 +177,15 @@ def test_dropout_layers(device):
         nn.Dropout(1.5)
     x = mt.ones(40, 50, 3, 3, device=device)
     drop = nn.Dropout(0.25)
-    y = drop(x).cpu().data
+    y = drop(x).cpu()._data
     assert set(np.unique(y)) == {0.0, np.float32(1 / 0.75)}
     assert abs((y == 0).mean() - 0.25) < 0.02
-    channels = nn.Dropout2d(0.5)(x).cpu().data
+    channels = nn.Dropout2d(0.5)(x).cpu()._data
     per_channel = channels.reshape(40, 50, 9)
     assert (per_channel.min(axis=2) == per_channel.max(axis=2)).all()  # whole channels kept or dropped
     assert abs((per_channel[:, :, 0] == 0).mean() - 0.5) < 0.05
     drop.eval()
-    assert drop(x) is x or np.array_equal(drop(x).cpu().data, x.cpu().data)
+    assert drop(x) is x or np.array_equal(drop(x).cpu()._data, x.cpu()._data)
 
 
 def test_flatten_unflatten_identity():
@@ -213,6 +213,6 @@ def test_pooling_return_indices_like_torch(expr):
 
     x = np.random.default_rng(2).standard_normal((2, 3, 6, 5))
     (values, indices), (values_t, indices_t) = make(expr, nn)(mt.tensor(x)), make(expr, torch.nn)(torch.tensor(x))
-    np.testing.assert_array_equal(values.data, values_t.numpy())
-    np.testing.assert_array_equal(indices.data, indices_t.numpy())
+    np.testing.assert_array_equal(values._data, values_t.numpy())
+    np.testing.assert_array_equal(indices._data, indices_t.numpy())
     assert indices.dtype == mt.int64

@@ -69,7 +69,7 @@ def test_shared_parameter_listed_once_and_state_dict_shares_memory():
     assert len(params) == len({id(p) for p in params})
     assert net.extra.weight is net.heads["cls"].weight
     sd = net.state_dict()
-    assert not sd["scale"].requires_grad and sd["scale"].data is net.scale.data  # detached, no copy
+    assert not sd["scale"].requires_grad and sd["scale"]._data is net.scale._data  # detached, no copy
     assert net.state_dict(keep_vars=True)["scale"] is net.scale
 
 
@@ -124,13 +124,13 @@ def _non_leaf_parameter():
 def test_parameter_is_a_leaf_tensor_sharing_memory():
     t = mt.ones(2, 3)
     p = nn.Parameter(t)
-    assert isinstance(p, mt.Tensor) and p.requires_grad and p.is_leaf and p.data is t.data
+    assert isinstance(p, mt.Tensor) and p.requires_grad and p.is_leaf and p._data is t._data
     assert repr(p).startswith("Parameter containing:\ntensor([[1., 1., 1.],")
     assert not nn.Parameter(t, requires_grad=False).requires_grad
     assert nn.Parameter().shape == (0,)
     q = copy.deepcopy(p)
-    assert isinstance(q, nn.Parameter) and q.requires_grad and q.data is not p.data
-    np.testing.assert_array_equal(q.data, p.data)
+    assert isinstance(q, nn.Parameter) and q.requires_grad and q._data is not p._data
+    np.testing.assert_array_equal(q._data, p._data)
     with pytest.raises(RuntimeError, match="floating point"):
         nn.Parameter(mt.tensor([1, 2]))
 
@@ -144,7 +144,7 @@ def test_load_state_dict_round_trip_copies_in_place():
     assert repr(result) == "<All keys matched successfully>"
     assert all(a is b for a, b in zip(dst.parameters(), params_before))  # copied into, not replaced
     for (k, a), b in zip(src.state_dict().items(), dst.state_dict().values()):
-        np.testing.assert_array_equal(a.data, b.data, err_msg=k)
+        np.testing.assert_array_equal(a._data, b._data, err_msg=k)
     # and torch accepts our state_dict, key for key
     copy_to_torch(src, torch_net())
 
@@ -190,7 +190,7 @@ def test_load_state_dict_assign_and_old_batchnorm_checkpoints():
     new_weight = mt.full((3,), 2.0)
     lin = nn.Linear(2, 3)
     lin.load_state_dict({"weight": mt.zeros(3, 2), "bias": new_weight}, assign=True)
-    assert isinstance(lin.bias, nn.Parameter) and lin.bias.requires_grad and lin.bias.data is new_weight.data
+    assert isinstance(lin.bias, nn.Parameter) and lin.bias.requires_grad and lin.bias._data is new_weight._data
 
 
 def test_train_eval_requires_grad_zero_grad_apply():
@@ -243,9 +243,9 @@ def test_hooks_fire_in_order_and_can_be_removed():
     first = lin.register_forward_pre_hook(lambda m, args: calls.append("first"), prepend=True)
     out = lin(mt.ones(3, 2))
     assert calls == ["first", "pre", ("post", (3, 2))]
-    np.testing.assert_allclose(out.data, np.broadcast_to(lin.bias.data, (3, 2)))  # the pre-hook zeroed the input
+    np.testing.assert_allclose(out._data, np.broadcast_to(lin.bias._data, (3, 2)))  # the pre-hook zeroed the input
     replaced = lin.register_forward_hook(lambda m, args, kwargs, out: out + 1, with_kwargs=True)
-    np.testing.assert_allclose(lin(mt.ones(1, 2)).data, lin.bias.data[None] + 1)
+    np.testing.assert_allclose(lin(mt.ones(1, 2))._data, lin.bias._data[None] + 1)
     for handle in (pre, post, first, replaced):
         handle.remove()
     calls.clear()

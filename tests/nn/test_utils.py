@@ -31,7 +31,7 @@ def test_clip_grad_norm_closed_form(norm_type, max_norm, device):
     np.testing.assert_allclose(result.item(), total, rtol=1e-12)
     scale = min(1.0, max_norm / (total + 1e-6))
     for p, g in zip(params, GRADS):
-        np.testing.assert_allclose(p.grad.cpu().data, g * scale, rtol=1e-12)
+        np.testing.assert_allclose(p.grad.cpu()._data, g * scale, rtol=1e-12)
 
 
 @requires_torch
@@ -47,7 +47,7 @@ def test_clip_grad_norm_matches_torch_in_float32(norm_type):
     total_t = torch.nn.utils.clip_grad_norm_(theirs, 0.5, norm_type)
     assert total.dtype == mt.float32 and total.item() == total_t.item()
     for p, p_t in zip(ours, theirs):
-        np.testing.assert_allclose(p.grad.data, p_t.grad.numpy(), rtol=1e-6)
+        np.testing.assert_allclose(p.grad._data, p_t.grad.numpy(), rtol=1e-6)
 
 
 def test_clip_grad_norm_edge_cases():
@@ -59,7 +59,7 @@ def test_clip_grad_norm_edge_cases():
         clip_grad_norm_(p, 1.0, error_if_nonfinite=True)
     single = params_with_grads([np.array([6.0, 8.0])])[0]
     assert clip_grad_norm_(single, 5.0).item() == 10.0  # a single tensor is accepted
-    np.testing.assert_allclose(single.grad.data, [3.0, 4.0], rtol=1e-6)
+    np.testing.assert_allclose(single.grad._data, [3.0, 4.0], rtol=1e-6)
     assert get_total_norm([mt.tensor([3.0, 4.0])]).item() == 5.0
 
 
@@ -67,16 +67,16 @@ def test_clip_grad_value(device):
     params = params_with_grads(GRADS, device=device)
     assert clip_grad_value_(params, 2.5) is None
     for p, g in zip(params, GRADS):
-        np.testing.assert_array_equal(p.grad.cpu().data, np.clip(g, -2.5, 2.5))
+        np.testing.assert_array_equal(p.grad.cpu()._data, np.clip(g, -2.5, 2.5))
 
 
 def test_parameters_to_vector_and_back():
     model = nn.Sequential(nn.Linear(3, 2), nn.Linear(2, 1))
     vec = parameters_to_vector(model.parameters())
     assert vec.shape == (6 + 2 + 2 + 1,)
-    np.testing.assert_array_equal(vec.data[:6], model[0].weight.data.ravel())
+    np.testing.assert_array_equal(vec._data[:6], model[0].weight._data.ravel())
     vector_to_parameters(mt.arange(11, dtype=mt.float32), model.parameters())
-    np.testing.assert_array_equal(model[0].weight.data, np.arange(6).reshape(2, 3))
-    np.testing.assert_array_equal(model[1].bias.data, [10.0])
+    np.testing.assert_array_equal(model[0].weight._data, np.arange(6).reshape(2, 3))
+    np.testing.assert_array_equal(model[1].bias._data, [10.0])
     with pytest.raises(TypeError, match="expected minitorch_cnn Tensor, but got: list"):
         vector_to_parameters([1.0], model.parameters())

@@ -55,7 +55,7 @@ def pool_configs(draw, dilation=True):
     kernel = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
     stride = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
     dil = (draw(st.integers(1, 2)), draw(st.integers(1, 2))) if dilation else (1, 1)
-    padding = tuple(draw(st.integers(0, (d * (k - 1) + 1) // 2)) for k, d in zip(kernel, dil))
+    padding = tuple(draw(st.integers(0, k // 2)) for k in kernel)  # PyTorch's bound (dilated windows too)
     ceil_mode = draw(st.booleans())
     h, w = draw(st.integers(1, 7)), draw(st.integers(1, 7))
     assume(pool_out_size(h, kernel[0], stride[0], padding[0], dil[0], ceil_mode) >= 1)
@@ -195,7 +195,7 @@ def test_pool_errors():
         F.avg_pool2d(x, 3, padding=2)
     with pytest.raises(RuntimeError, match=r"Calculated output size: \(1x0x0\). Output size is too small"):
         F.max_pool2d(mt.randn(1, 1, 1, 1), 2)
-    with pytest.raises(RuntimeError, match="stride must be greater than zero"):
+    with pytest.raises(RuntimeError, match="stride should not be zero"):
         F.max_pool2d(x, 2, stride=0)
     with pytest.raises(RuntimeError, match="Expected 3D"):
         F.max_pool2d(mt.randn(5, 5), 2)

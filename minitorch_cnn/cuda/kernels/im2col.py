@@ -7,8 +7,8 @@ per side ((top, bottom), (left, right)) and cols in the layout of the generic im
     cols[c, i, j, n, oh, ow] = x_padded[n, c, oh * SH + i * DH, ow * SW + j * DW]
 
 The kernel indexes cols through its strides as a (N, C, KH, KW, OH, OW) view, so following
-another layout only means changing ``COLS_AXES``. (An im2col kernel measured 0.67x the generic
-strided copies on an H200, CuPy 14.2, so im2col stays generic.)
+another layout only means changing ``COLS_AXES``. (im2col stays generic: CuPy's strided copies
+beat a kernel for it; see benchmarks/results/NOTES.md.)
 """
 import numpy as np
 

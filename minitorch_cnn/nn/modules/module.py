@@ -14,8 +14,7 @@ from collections import OrderedDict, namedtuple
 from collections.abc import Mapping
 
 from ...autograd.grad_mode import no_grad
-from ...dtypes import as_dtype, dtype as _dtype
-from ...tensor import Tensor
+from ...tensor import Tensor, parse_to
 from ..parameter import Parameter
 from ..utils.hooks import RemovableHandle
 
@@ -33,6 +32,41 @@ class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpec
     __str__ = __repr__
 
 
+def _is_layer_class(cls):
+    """A layer of ``minitorch_cnn.nn`` whose first argument is never a Tensor (losses take ``weight``)."""
+    if not cls.__module__.startswith("minitorch_cnn.nn.modules."):
+        return False
+    import inspect
+
+    params = [p for p in inspect.signature(cls.__init__).parameters.values() if p.name != "self"]
+    return not (params and params[0].name in ("weight", "pos_weight"))
+
+
+def _module_called_like_function(cls):
+    """The message for ``nn.ReLU(x)``: how to create the module, and the functional form if there is one."""
+    import inspect
+    import re
+
+    from .. import functional
+
+    name = cls.__name__
+    snake = name
+    for acronym in ("RReLU", "PReLU", "ReLU", "GELU", "SiLU", "SELU", "CELU", "ELU", "GLU"):
+        snake = snake.replace(acronym, acronym.capitalize())
+    snake = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", snake).lower()
+    candidates = [snake, re.sub(r"[123]d$", "", snake), re.sub(r"_loss$", "", snake)]
+    fn = next((c for c in candidates if callable(getattr(functional, c, None))), None)
+    required = [p for p in inspect.signature(cls.__init__).parameters.values()
+                if p.name != "self" and p.default is inspect.Parameter.empty and p.kind is p.POSITIONAL_OR_KEYWORD]
+    making = f"self.{snake} = nn.{name}({'...' if required else ''})"
+    message = f"nn.{name} is a module: create it in __init__ ({making}) and call it"
+    if fn is not None:
+        fn_required = [p for p in inspect.signature(getattr(functional, fn)).parameters.values()
+                       if p.default is inspect.Parameter.empty and p.kind is p.POSITIONAL_OR_KEYWORD]
+        message += f", or call F.{fn}(x{', ...' if len(fn_required) > 1 else ''})"
+    return message + f" (nn.{name}(...) was given a Tensor as its first argument)"
+
+
 def _addindent(text, num_spaces):
     """Indent every line but the first (how a child's repr nests inside its parent's)."""
     lines = text.split("\n")
@@ -45,6 +79,13 @@ class Module:
     """Base class for all layers and models: subclass it, assign sub-layers in ``__init__``, write ``forward``."""
 
     _version = 1  # recorded per class so a checkpoint's format can evolve (see BatchNorm)
+
+    def __new__(cls, *args, **kwargs):
+        """Catch ``x = nn.ReLU(x)`` in a forward at once: a built-in layer built with a Tensor as its
+        first argument is a layer constructed where it should have been called."""
+        if args and isinstance(args[0], Tensor) and _is_layer_class(cls):
+            raise TypeError(_module_called_like_function(cls))
+        return super().__new__(cls)
 
     def __init__(self):
         # written into __dict__ directly: our own __setattr__ needs these tables to exist first
@@ -310,9 +351,9 @@ class Module:
         with no_grad():
             for param in self._parameters.values():
                 if param is not None:
-                    param.data = fn(param).data
+                    param._data = fn(param)._data
                     if param.grad is not None:
-                        param.grad.data = fn(param.grad).data
+                        param.grad._data = fn(param.grad)._data
             for name, buf in self._buffers.items():
                 if buf is not None:
                     self._buffers[name] = fn(buf)
@@ -320,7 +361,7 @@ class Module:
 
     def to(self, *args, **kwargs):
         """``to(device)``, ``to(dtype)``, ``to(device, dtype)`` or ``to(tensor)``; only floating tensors cast."""
-        device, dtype = _parse_to(*args, **kwargs)
+        device, dtype = parse_to(*args, **kwargs)
         if dtype is not None and not dtype.is_floating_point:
             raise TypeError("nn.Module.to only accepts floating point or complex dtypes, but got desired "
                             f"dtype={dtype}")
@@ -471,15 +512,3 @@ class Module:
             else:
                 main += "\n  " + "\n  ".join(lines) + "\n"
         return main + ")"
-
-
-def _parse_to(*args, device=None, dtype=None, non_blocking=False):
-    """Sort ``Module.to``'s arguments into (device, dtype), as ``torch._C._nn._parse_to`` does."""
-    for arg in args:
-        if isinstance(arg, Tensor):
-            device, dtype = arg.device, arg.dtype
-        elif isinstance(arg, _dtype):
-            dtype = arg
-        else:
-            device = arg
-    return device, as_dtype(dtype)

@@ -30,10 +30,10 @@ def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False, foreach=Non
     if not tensors:
         return tensor(0.0)
     device = tensors[0].device
-    norms = [backend.to_device(_vector_norm(t.data, norm_type), device) for t in tensors]
+    norms = [backend.to_device(_vector_norm(t._data, norm_type), device) for t in tensors]
     xp = backend.get_array_module(norms[0])
     total_norm = Tensor._from_op(xp.asarray(_vector_norm(xp.stack(norms), norm_type)), None)
-    if error_if_nonfinite and not bool(xp.isfinite(total_norm.data)):
+    if error_if_nonfinite and not bool(xp.isfinite(total_norm._data)):
         raise RuntimeError(f"The total norm of order {norm_type} for gradients from `parameters` is non-finite, so "
                            "it cannot be clipped. To disable this error and scale the gradients by the non-finite "
                            "norm anyway, set `error_if_nonfinite=False`")

@@ -15,5 +15,5 @@ def vector_to_parameters(vec, parameters):
     pointer = 0
     for param in parameters:
         n = param.numel()
-        param.data = vec.data[pointer:pointer + n].reshape(param.shape)
+        param._data = vec._data[pointer:pointer + n].reshape(param.shape)
         pointer += n

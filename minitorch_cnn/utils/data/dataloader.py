@@ -144,4 +144,4 @@ def _tensor_source(dataset):
 
 def _gather(t, rows):
     """``t[rows]`` with one fancy index (on the tensor's device); no graph is recorded for data."""
-    return Tensor._from_op(t.data[backend.to_device(rows, t.device)], None)
+    return Tensor._from_op(t._data[backend.to_device(rows, t.device)], None)

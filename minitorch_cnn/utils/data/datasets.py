@@ -6,14 +6,17 @@ arguments and folder layout, into two NumPy arrays:
 - ``data``: uint8 images, (N, H, W) for grayscale or (N, H, W, C) for colour;
 - ``targets``: int64 class indices, (N,).
 
-``dataset[i]`` returns ``(image, label)`` where ``image`` is a float32 tensor (C, H, W) in [0, 1]
-passed through ``transform``; ``dataset.images()`` gives all N images at once as (N, C, H, W),
-which is what a training loop batches from. Nothing is downloaded unless ``download=True``, and
+``dataset[i]`` returns ``(image, label)`` like torchvision: ``image`` is a PIL image (mode L or RGB;
+without Pillow, the uint8 array (H, W) or (H, W, C)) passed through ``transform``, so
+``transform=Compose([ToTensor(), Normalize(mean, std)])`` works as it does there;
+``dataset.images()`` gives all N images at once as float32 (N, C, H, W) in [0, 1], which is what a
+training loop batches from. Nothing is downloaded unless ``download=True``, and
 every download is checked against the official MD5 checksum.
 """
 import gzip
 import hashlib
 import io
+import math
 import os
 import pickle
 import shutil
@@ -24,11 +27,14 @@ from pathlib import Path
 
 import numpy as np
 
+from ... import safe_pickle
 from ...creation import from_numpy
 from .dataset import Dataset
+from .image_io import load_image, to_sample_image
 
-__all__ = ["MNIST", "FashionMNIST", "CIFAR10", "Digits", "FakeData", "DatasetError", "DatasetNotFoundError",
-           "DownloadError", "CorruptFileError", "read_idx", "read_cifar_binary", "read_cifar_python", "download_url"]
+__all__ = ["MNIST", "FashionMNIST", "CIFAR10", "Digits", "FakeData", "ImageFolder", "DatasetFolder", "DatasetError",
+           "DatasetNotFoundError", "DownloadError", "CorruptFileError", "read_idx", "read_cifar_binary",
+           "read_cifar_python", "download_url"]
 
 
 class DatasetError(Exception):
@@ -60,7 +66,9 @@ class ImageDataset(Dataset):
         return len(self.targets)
 
     def __getitem__(self, index):
-        image = from_numpy(_to_float_nchw(self.data[index:index + 1])[0])
+        """``(image, target)``: the uint8 image as torchvision gives it (a PIL image, or an (H, W[, C])
+        array without Pillow) through ``transform``; the int label through ``target_transform``."""
+        image = to_sample_image(np.asarray(self.data[index]))
         target = int(self.targets[index])
         if self.transform is not None:
             image = self.transform(image)
@@ -70,7 +78,7 @@ class ImageDataset(Dataset):
 
     def images(self):
         """All images as one float32 array (N, C, H, W) with values in [0, 1]."""
-        return _to_float_nchw(self.data)
+        return _to_float_nchw(np.asarray(self.data))
 
     def __repr__(self):
         return f"Dataset {type(self).__name__}\n    Number of datapoints: {len(self)}"
@@ -138,20 +146,40 @@ def read_idx(path):
     Layout: two zero bytes, a type code (0x08 = uint8, ...), the number of dimensions d, then d
     big-endian uint32 sizes, then the values in C order.
     """
-    opener = gzip.open if str(path).endswith(".gz") else open
-    with opener(path, "rb") as f:
-        raw = f.read()
-    zero, type_code, ndim = struct.unpack(">HBB", raw[:4]) if len(raw) >= 4 else (1, 0, 0)
-    if zero != 0 or type_code not in _IDX_DTYPES:
-        raise CorruptFileError(f"{path} is not an IDX file (first bytes {raw[:4].hex()})")
-    shape = struct.unpack(f">{ndim}I", raw[4:4 + 4 * ndim])
-    dtype = np.dtype(_IDX_DTYPES[type_code])
-    count = int(np.prod(shape))
-    offset = 4 + 4 * ndim
-    if len(raw) - offset != count * dtype.itemsize:
+    compressed = str(path).endswith(".gz")
+    with (gzip.open if compressed else open)(path, "rb") as f:
+        head = f.read(4)
+        zero, type_code, ndim = struct.unpack(">HBB", head) if len(head) == 4 else (1, 0, 0)
+        if zero != 0 or type_code not in _IDX_DTYPES:
+            raise CorruptFileError(f"{path} is not an IDX file (first bytes {head.hex()})")
+        dims = f.read(4 * ndim)
+        if len(dims) != 4 * ndim:
+            raise CorruptFileError(f"{path} is truncated: its header names {ndim} dimensions")
+        shape = struct.unpack(f">{ndim}I", dims)
+        dtype = np.dtype(_IDX_DTYPES[type_code])
+        nbytes = math.prod(shape) * dtype.itemsize
+        # checked before reading: a raw file against its size, a .gz by reading at most one byte more
+        held = os.path.getsize(path) - 4 - 4 * ndim if not compressed else None
+        if held is not None and held != nbytes:
+            raise CorruptFileError(f"{path} is truncated or corrupt: header says shape {list(shape)} "
+                                   f"({nbytes} bytes), file holds {held} bytes")
+        raw = _read_at_most(f, nbytes + 1)
+    if len(raw) != nbytes:
         raise CorruptFileError(f"{path} is truncated or corrupt: header says shape {list(shape)} "
-                         f"({count * dtype.itemsize} bytes), file holds {len(raw) - offset} bytes")
-    return np.frombuffer(raw, dtype, count, offset).astype(dtype.newbyteorder("=")).reshape(shape)
+                               f"({nbytes} bytes), file holds {len(raw)}{'+' if len(raw) > nbytes else ''} bytes")
+    return np.frombuffer(raw, dtype).astype(dtype.newbyteorder("=")).reshape(shape)
+
+
+def _read_at_most(f, n, chunk=1 << 24):
+    """Up to ``n`` bytes of ``f`` in chunks (a decompressing reader never inflates more than asked)."""
+    parts, left = [], n
+    while left > 0:
+        part = f.read(min(chunk, left))
+        if not part:
+            break
+        parts.append(part)
+        left -= len(part)
+    return b"".join(parts)
 
 
 class MNIST(ImageDataset):
@@ -182,10 +210,21 @@ class MNIST(ImageDataset):
         self.targets = read_idx(self._find(f"{prefix}-labels-idx1-ubyte")).astype(np.int64)
         if len(self.data) != len(self.targets):
             raise CorruptFileError(f"{type(self).__name__}: {len(self.data)} images but {len(self.targets)} labels")
+        # torchvision keeps MNIST's images and labels as tensors: uint8 (N, 28, 28) and int64 (N,)
+        self.data, self.targets = from_numpy(self.data), from_numpy(self.targets)
 
     @property
     def raw_folder(self):
         return self.root / type(self).__name__ / "raw"
+
+    def _check_exists(self):
+        """All four IDX files (raw or .gz) are present."""
+        try:
+            for filename, _ in self.resources:
+                self._find(filename.removesuffix(".gz"))
+        except DatasetNotFoundError:
+            return False
+        return True
 
     def _find(self, name):
         for folder in (self.raw_folder, self.root):
@@ -196,6 +235,8 @@ class MNIST(ImageDataset):
         raise _missing(type(self).__name__, self.raw_folder, names, self.mirrors[0])
 
     def download(self):
+        if self._check_exists():  # like torchvision: files already there are used as they are
+            return
         for filename, md5 in self.resources:
             for mirror in self.mirrors:
                 try:
@@ -237,43 +278,34 @@ def read_cifar_binary(path):
     return np.ascontiguousarray(images), records[:, 0].astype(np.int64)
 
 
-_NUMPY_CORE = "numpy._core" if int(np.__version__.split(".")[0]) >= 2 else "numpy.core"
-_PICKLE_GLOBALS = {("numpy", "ndarray"), ("numpy", "dtype"), ("_codecs", "encode")} | {
-    (f"{core}.{module}", name) for core in ("numpy.core", "numpy._core")
-    for module, name in (("multiarray", "_reconstruct"), ("numeric", "_frombuffer"))}
-
-
-class _CifarUnpickler(pickle.Unpickler):
-    """Unpickles what a CIFAR python batch holds (dicts, lists, strings, bytes, NumPy arrays) and nothing else.
-
-    ``pickle.load`` imports and calls any global a file names, so an untrusted file could run code;
-    this unpickler only resolves the few globals that rebuild a NumPy array.
-    """
-
-    def find_class(self, module, name):
-        if (module, name) not in _PICKLE_GLOBALS:
-            raise pickle.UnpicklingError(f"refusing to load {module}.{name}: a CIFAR-10 batch only holds "
-                                         f"dicts, lists, bytes and NumPy arrays")
-        for core in ("numpy._core", "numpy.core"):  # files pickled by NumPy 1 or 2 name either
-            if module.startswith(core + "."):
-                module = _NUMPY_CORE + module[len(core):]
-        return super().find_class(module, name)
-
-
 def read_cifar_python(path):
-    """One CIFAR-10 python batch (a pickled dict with 'data' (N, 3072) and 'labels'), safely unpickled."""
+    """One CIFAR-10 python batch (a pickled dict with 'data' (N, 3072) and 'labels'), safely unpickled.
+
+    The pickle runs on ``safe_pickle``'s bounded reader: it may rebuild numeric NumPy arrays and plain
+    containers, nothing else, within memory bounded by the file's size.
+    """
     with open(path, "rb") as f:
-        try:
-            entry = _CifarUnpickler(io.BytesIO(f.read()), encoding="latin1").load()
-        except (pickle.UnpicklingError, EOFError, ValueError) as e:
-            raise CorruptFileError(f"{path} is not a CIFAR-10 python batch: {e}") from e
+        raw = f.read()
+    find_class, build = safe_pickle.numpy_arrays(str(path), "read_cifar_python")
+    limits = safe_pickle.Limits.for_file(len(raw))
+    try:
+        entry = safe_pickle.BoundedUnpickler(raw, str(path), find_class, None, limits, encoding="latin1",
+                                             build=build, op="read_cifar_python").load()
+        safe_pickle.check_tree(entry, str(path), (np.ndarray,), limits, op="read_cifar_python")
+    except safe_pickle.CheckpointError as e:
+        raise CorruptFileError(f"{path} is not a CIFAR-10 python batch: {e}") from None
     if not isinstance(entry, dict):
         raise CorruptFileError(f"{path} is not a CIFAR-10 python batch (holds a {type(entry).__name__})")
     entry = {k.decode() if isinstance(k, bytes) else k: v for k, v in entry.items()}
     if "data" not in entry or "labels" not in entry:
-        raise CorruptFileError(f"{path} is not a CIFAR-10 python batch (keys {sorted(entry)})")
-    images = np.asarray(entry["data"], dtype=np.uint8).reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)
-    return np.ascontiguousarray(images), np.asarray(entry["labels"], dtype=np.int64)
+        raise CorruptFileError(f"{path} is not a CIFAR-10 python batch (keys {sorted(map(str, entry))})")
+    try:
+        images = np.asarray(entry["data"], dtype=np.uint8).reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)
+        labels = np.asarray(entry["labels"], dtype=np.int64).reshape(-1)
+    except (TypeError, ValueError, OverflowError) as e:
+        raise CorruptFileError(f"{path} is not a CIFAR-10 python batch: its data or labels are not "
+                               f"numbers of the right shape ({e})") from None
+    return np.ascontiguousarray(images), labels
 
 
 class CIFAR10(ImageDataset):
@@ -308,7 +340,8 @@ class CIFAR10(ImageDataset):
         self.targets = np.concatenate([labels for _, labels in batches])
 
     def download(self):
-        if (self.root / "cifar-10-batches-bin" / "test_batch.bin").is_file():
+        if any((self.root / folder / name).is_file() for folder, name in
+               (("cifar-10-batches-bin", "test_batch.bin"), ("cifar-10-batches-py", "test_batch"))):
             return
         archive = download_url(self.url, self.root / Path(self.url).name, self.tgz_md5)
         _extract_regular_files(archive, self.root)
@@ -332,8 +365,10 @@ def _linear_resize_matrix(in_size, out_size):
 class Digits(ImageDataset):
     """scikit-learn's 1,797 handwritten digits (8x8 scans, values 0..16) resized to ``size`` x ``size``.
 
-    The set ships with scikit-learn, so nothing is downloaded. It is split once, by ``split_seed``,
-    into train (70%), val (10%) and test (20%): the same seed always gives the same three sets.
+    The scans ship inside the package (``files/digits.bin.gz``, 46 KB, CC BY 4.0: see
+    ``files/DIGITS_LICENSE.txt``), so nothing is downloaded and scikit-learn is not needed. The set is
+    split once, by ``split_seed``, into train (70%), val (10%) and test (20%): the same seed always
+    gives the same three sets.
     """
 
     classes = [str(d) for d in range(10)]
@@ -343,20 +378,35 @@ class Digits(ImageDataset):
         super().__init__(transform, target_transform)
         if split not in self.fractions:
             raise ValueError(f"Digits: split must be one of {list(self.fractions)}, got {split!r}")
-        try:
-            from sklearn.datasets import load_digits
-        except ImportError as e:
-            raise ImportError("the digits data set ships with scikit-learn: pip install scikit-learn") from e
-        digits = load_digits()
-        n = len(digits.target)
+        scans, labels = _bundled_digits()
+        n = len(labels)
         order = np.random.default_rng(split_seed).permutation(n)
         n_test, n_val = round(n * self.fractions["test"]), round(n * self.fractions["val"])
         index = {"test": order[:n_test], "val": order[n_test:n_test + n_val], "train": order[n_test + n_val:]}[split]
         R = _linear_resize_matrix(8, size)
-        images = R @ (digits.images[index] / 16.0) @ R.T  # (n, 8, 8) -> (n, size, size)
+        images = R @ (scans[index] / 16.0) @ R.T  # (n, 8, 8) -> (n, size, size)
         self.split = split
         self.data = np.round(images * 255).astype(np.uint8)
-        self.targets = digits.target[index].astype(np.int64)
+        self.targets = labels[index].astype(np.int64)
+
+
+DIGITS_FILE = Path(__file__).with_name("files") / "digits.bin.gz"
+DIGITS_SHA256 = "d8121ca7764eccfaef1df6bc4589c6527c58fcbab0cb1b079e79f97f8cb8219a"
+
+
+def _bundled_digits():
+    """(scans (1797, 8, 8) uint8 counts 0..16, labels (1797,) uint8) from the package's own file."""
+    try:
+        with gzip.open(DIGITS_FILE, "rb") as f:
+            raw = f.read(1797 * 65 + 1)
+    except (OSError, EOFError) as e:
+        raise DatasetError(f"the bundled digits file {DIGITS_FILE} cannot be read ({e}): reinstall "
+                           f"minitorch_cnn") from e
+    if hashlib.sha256(raw).hexdigest() != DIGITS_SHA256:
+        raise DatasetError(f"the bundled digits file {DIGITS_FILE} is damaged (checksum mismatch): reinstall "
+                           f"minitorch_cnn")
+    records = np.frombuffer(raw, dtype=np.uint8).reshape(1797, 65)
+    return records[:, 1:].reshape(1797, 8, 8), records[:, 0]
 
 
 class FakeData(ImageDataset):
@@ -371,3 +421,97 @@ class FakeData(ImageDataset):
         self.data = data[..., 0] if c == 1 else data
         self.targets = rng.integers(0, num_classes, size=size, dtype=np.int64)
         self.classes = [str(k) for k in range(num_classes)]
+
+
+# ----------------------------------------------------------------------------- folders of image files
+
+IMG_EXTENSIONS = (".jpg", ".jpeg", ".png", ".ppm", ".bmp", ".pgm", ".tif", ".tiff", ".webp")
+
+
+def find_classes(directory):
+    """The sorted sub-folder names of ``directory`` (one per class) and ``{name: index}``."""
+    classes = sorted(entry.name for entry in os.scandir(directory) if entry.is_dir())
+    if not classes:
+        raise FileNotFoundError(f"Couldn't find any class folder in {directory}.")
+    return classes, {name: i for i, name in enumerate(classes)}
+
+
+def make_dataset(directory, class_to_idx, extensions=None, is_valid_file=None, allow_empty=False):
+    """``[(path, class_index), ...]`` for every valid file under each class folder, in sorted order."""
+    if (extensions is None) == (is_valid_file is None):
+        raise ValueError("Both extensions and is_valid_file cannot be None or not None at the same time")
+    if is_valid_file is None:
+        def is_valid_file(path):
+            return path.lower().endswith(tuple(extensions) if not isinstance(extensions, str) else extensions)
+    directory = os.path.expanduser(directory)
+    instances, found = [], set()
+    for name in sorted(class_to_idx):
+        folder = os.path.join(directory, name)
+        if not os.path.isdir(folder):
+            continue
+        for root, _, fnames in sorted(os.walk(folder, followlinks=True)):
+            for fname in sorted(fnames):
+                path = os.path.join(root, fname)
+                if is_valid_file(path):
+                    instances.append((path, class_to_idx[name]))
+                    found.add(name)
+    empty = set(class_to_idx) - found
+    if empty and not allow_empty:
+        msg = f"Found no valid file for the classes {', '.join(sorted(empty))}. "
+        if extensions is not None:
+            msg += f"Supported extensions are: {extensions if isinstance(extensions, str) else ', '.join(extensions)}"
+        raise FileNotFoundError(msg)
+    return instances
+
+
+class DatasetFolder(Dataset):
+    """Samples stored as ``root/<class>/<file>``: ``dataset[i]`` is ``(loader(path), class_index)``.
+
+    ``classes`` are the sorted folder names, ``class_to_idx`` maps them to labels, ``samples`` lists
+    ``(path, label)`` and ``targets`` the labels, as in torchvision.
+    """
+
+    def __init__(self, root, loader, extensions=None, transform=None, target_transform=None, is_valid_file=None,
+                 allow_empty=False):
+        self.root = os.fspath(Path(root).expanduser())
+        self.loader = loader
+        self.extensions = extensions
+        self.transform = transform
+        self.target_transform = target_transform
+        self.classes, self.class_to_idx = find_classes(self.root)
+        self.samples = make_dataset(self.root, self.class_to_idx, extensions, is_valid_file, allow_empty)
+        self.targets = [label for _, label in self.samples]
+
+    def __getitem__(self, index):
+        path, target = self.samples[index]
+        sample = self.loader(path)
+        if self.transform is not None:
+            sample = self.transform(sample)
+        if self.target_transform is not None:
+            target = self.target_transform(target)
+        return sample, target
+
+    def __len__(self):
+        return len(self.samples)
+
+    def __repr__(self):
+        return f"Dataset {type(self).__name__}\n    Number of datapoints: {len(self)}\n    Root location: {self.root}"
+
+
+def default_loader(path):
+    """An image file as an RGB PIL image (needs Pillow)."""
+    return load_image(path, "RGB")
+
+
+class ImageFolder(DatasetFolder):
+    """Images in ``root/<class>/<name>.{jpg,png,...}``, decoded by Pillow into RGB PIL images.
+
+    The layout of torchvision's ``ImageFolder`` (and of the transfer-learning tutorial's
+    ``hymenoptera_data/train/{ants,bees}``); ``imgs`` is the same list as ``samples``.
+    """
+
+    def __init__(self, root, transform=None, target_transform=None, loader=default_loader, is_valid_file=None,
+                 allow_empty=False):
+        super().__init__(root, loader, IMG_EXTENSIONS if is_valid_file is None else None, transform=transform,
+                         target_transform=target_transform, is_valid_file=is_valid_file, allow_empty=allow_empty)
+        self.imgs = self.samples
