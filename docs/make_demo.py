@@ -17,8 +17,9 @@ START, END = "<!-- demo-output:start -->", "<!-- demo-output:end -->"
 
 def main():
     started = time.perf_counter()
-    result = subprocess.run([sys.executable, "-m", "minitorch_cnn", "train", "--out", "docs/demo", "--force",
-                             "--no-progress"], cwd=ROOT, capture_output=True, text=True, check=True)
+    options = ["--out", "docs/demo", "--force", "--no-progress"]
+    result = subprocess.run([sys.executable, "-m", "minitorch_cnn", "train", *options], cwd=ROOT,
+                            capture_output=True, text=True, check=True)
     seconds = time.perf_counter() - started
     lines = result.stdout.strip().splitlines()
     (ROOT / "docs" / "demo" / "output.txt").write_text(result.stdout)
@@ -26,7 +27,7 @@ def main():
     tail = [line for line in lines if line.startswith(("test accuracy", "wrote "))]
     block = "\n".join(lines[:2] + epochs[:1] + ["..."] + epochs[-1:] + tail)
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
-    text = (f"{START}\n```\n$ python -m minitorch_cnn train\n{block}\n```\n"
+    text = (f"{START}\n```\n$ python -m minitorch_cnn train {' '.join(options)}\n{block}\n```\n"
             f"({seconds:.0f} s on {machine}; written by `docs/make_demo.py` on {time.strftime('%Y-%m-%d')})\n{END}")
     readme = (ROOT / "README.md").read_text()
     if START not in readme:

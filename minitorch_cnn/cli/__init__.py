@@ -28,7 +28,7 @@ def _train_parser(sub):
     from .train.run import DEFAULTS
 
     lrs = ", ".join(f"{name} {lr:g}" for name, lr in DEFAULT_LR.items())
-    p = sub.add_parser("train", help="train a model (default: LeNet-5 on scikit-learn's digits)",
+    p = sub.add_parser("train", help="train a model (default: LeNet-5 on the bundled handwritten digits)",
                        description="Train a zoo model on a data set. Writes checkpoint.pt (the last epoch), "
                                    "best.pt (the best validation accuracy, which is tested at the end), "
                                    "metrics.json, and with matplotlib curves.png and confusion_matrix.png to "

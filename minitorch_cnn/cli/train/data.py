@@ -1,8 +1,8 @@
 """The training command's data: train/validation/test splits as normalised float32 TensorDatasets.
 
 Every data set becomes (N, C, 32, 32) images: MNIST's 28x28 digits are padded by 2 (as LeNet-5 was
-fed), the 8x8 scikit-learn digits are resized. Pixels are scaled to [0, 1] and then normalised per
-channel with the mean and standard deviation of the training split.
+fed), the bundled 8x8 digits (the UCI set that scikit-learn ships) are resized. Pixels are scaled to
+[0, 1] and then normalised per channel with the mean and standard deviation of the training split.
 """
 from dataclasses import dataclass
 
