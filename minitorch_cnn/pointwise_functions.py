@@ -207,10 +207,15 @@ isneginf = _predicate("isneginf", lambda xp, d: xp.isneginf(d) if d.dtype.kind =
 isreal = _predicate("isreal", lambda xp, d: xp.ones(d.shape, bool), "True everywhere (no complex dtypes here).")
 
 
+def _array_ufunc(ufunc):
+    """``xp.<ufunc>(x, y)`` on raw arrays, for ``F._no_grad_binary``."""
+    return lambda x, y: getattr(backend.get_array_module(x), ufunc)(x, y)
+
+
 def _logical(name, ufunc):
     @writes_out
     def fn(input, other):
-        return F._no_grad_binary(lambda x, y: getattr(backend.get_array_module(x), ufunc)(x, y), input, other)
+        return F._no_grad_binary(_array_ufunc(ufunc), input, other)
 
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = f"Elementwise {ufunc.replace('_', ' ')} (a bool tensor for logical_*)."
@@ -226,7 +231,7 @@ def _bitwise(name, ufunc):
         for v in (input, other):
             if isinstance(v, Tensor) and v._data.dtype.kind == "f" or isinstance(v, float):
                 raise RuntimeError(f'"{name}_cpu" not implemented for \'Float\'')
-        return F._no_grad_binary(lambda x, y: getattr(backend.get_array_module(x), ufunc)(x, y), input, other)
+        return F._no_grad_binary(_array_ufunc(ufunc), input, other)
 
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = f"Elementwise {ufunc.replace('_', ' ')} of integer or bool tensors."

@@ -623,6 +623,15 @@ def numpy_arrays(name, op):
             raise refuse(f"it holds a NumPy array of dtype {made} (an object or structured array), not numbers")
         return np.dtype(spec, copy=True)
 
+    def check_size(shape, kind, data):
+        """An array's bytes must be exactly those its shape and dtype need."""
+        numel = 1
+        for n in shape:
+            numel *= n
+        if numel * kind.itemsize != len(data):
+            raise CorruptFileError(f"{op}: '{name}' is truncated or corrupted: a NumPy array of shape {list(shape)} "
+                                   f"and dtype {kind} has {len(data)} bytes")
+
     def build(inst, state):
         if isinstance(inst, np.dtype):
             if not (isinstance(state, tuple) and len(state) == 8 and state[0] == 3 and state[1] in "<>|="
@@ -640,12 +649,7 @@ def numpy_arrays(name, op):
                 raw = raw.encode("latin1")
             if not isinstance(raw, bytes):
                 raise refuse(f"it holds a NumPy array whose data is a {type(raw).__name__}, not bytes")
-            numel = 1
-            for n in shape:
-                numel *= n
-            if numel * kind.itemsize != len(raw):
-                raise CorruptFileError(f"{op}: '{name}' is truncated or corrupted: a NumPy array of shape "
-                                       f"{list(shape)} and dtype {kind} has {len(raw)} bytes")
+            check_size(shape, kind, raw)
             inst.__setstate__((version, shape, kind, bool(fortran), raw))
             return True
         return False
@@ -655,12 +659,7 @@ def numpy_arrays(name, op):
         if not (isinstance(buffer, (bytes, bytearray)) and isinstance(kind, np.dtype) and kind.kind in "biuf"
                 and isinstance(shape, tuple) and all(type(n) is int and n >= 0 for n in shape) and order in "CF"):
             raise refuse("it rebuilds a NumPy array from something other than numeric bytes")
-        numel = 1
-        for n in shape:
-            numel *= n
-        if numel * kind.itemsize != len(buffer):
-            raise CorruptFileError(f"{op}: '{name}' is truncated or corrupted: a NumPy array of shape {list(shape)} "
-                                   f"and dtype {kind} has {len(buffer)} bytes")
+        check_size(shape, kind, buffer)
         return np.frombuffer(buffer, kind).reshape(shape, order=order)
 
     allowed = {("numpy", "ndarray"): ndarray_marker, ("numpy", "dtype"): dtype, **PLAIN_GLOBALS}

@@ -27,7 +27,7 @@ import numpy as np
 from . import backend, dtypes
 from .safe_pickle import CheckpointError, CorruptFileError, Limits, UnsafeFileError
 from .tensor import Tensor
-from .torch_pickle import TORCH_PICKLE, is_torch_legacy, read_torch_legacy, read_torch_zip
+from .torch_pickle import TORCH_PICKLE, _short, is_torch_legacy, read_torch_legacy, read_torch_zip
 
 __all__ = ["save", "load", "CheckpointError", "UnsafeFileError", "CorruptFileError"]
 
@@ -361,11 +361,6 @@ class _Decoder:
             array = _as_leaf(tensor, node["requires_grad"], node["parameter"])
         self.loaded[member] = (meta, array)
         return array
-
-
-def _short(obj):
-    text = repr(obj)
-    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def _as_leaf(tensor, requires_grad, parameter):

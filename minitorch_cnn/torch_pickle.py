@@ -193,12 +193,12 @@ def _overlaps(size, stride):
     return False
 
 
-def storage_bytes(storage_type, numel, byteorder, raw, name, key):
-    """The ``numel`` elements of one storage from the buffer ``raw`` (writable), as a native-order array."""
+def storage_bytes(storage_type, numel, byteorder, raw):
+    """The ``numel`` elements of one storage from the buffer ``raw`` (writable), as a native-order array.
+
+    The callers check ``raw``'s size (before they allocate it), so it holds at least ``numel`` elements.
+    """
     dtype = storage_type.dtype.newbyteorder("<" if byteorder == "little" else ">")
-    if len(raw) < numel * dtype.itemsize:
-        raise CorruptFileError(f"mt.load: '{name}' is truncated: storage {key} should hold {numel} "
-                               f"{storage_type.name} elements but has {len(raw)} bytes")
     array = np.frombuffer(raw, dtype=dtype, count=numel)
     return array if dtype.isnative else array.astype(dtype.newbyteorder("="))
 
@@ -229,7 +229,7 @@ def read_torch_zip(prefix, name, read, member_size, to_device, limits):
                 raise CorruptFileError(f"mt.load: '{name}' is truncated: storage {key} should hold {numel} "
                                        f"{storage_type.name} elements but has {size} bytes")
             raw = read(member, nbytes)
-            storages[key] = (storage_type, _Storage(storage_bytes(storage_type, numel, byteorder, raw, name, key),
+            storages[key] = (storage_type, _Storage(storage_bytes(storage_type, numel, byteorder, raw),
                                                     location))
         if storages[key][0] is not storage_type:
             raise CorruptFileError(f"mt.load: '{name}' is corrupted: storage {key} is read as both "
@@ -322,7 +322,7 @@ def read_torch_legacy(data, pos, name, to_device, limits):
                                    f"{len(data) - pos} are left in the file")
         raw = np.frombuffer(data, np.uint8, nbytes, pos).copy()  # one copy, writable
         pos += nbytes
-        arrays[key] = storage_bytes(storage_type, numel, "little", raw, name, key)
+        arrays[key] = storage_bytes(storage_type, numel, "little", raw)
     if found.keys() - arrays.keys():
         raise CorruptFileError(f"mt.load: '{name}' is corrupted: storages {sorted(found.keys() - arrays.keys())} "
                                "are used by its tensors but missing from its data")

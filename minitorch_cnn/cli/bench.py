@@ -12,6 +12,7 @@ backend, and each ratio as the median of the per-round ratios, always **ours / p
 (``bench.json``, and ``bench.png`` with matplotlib).
 """
 import json
+import os
 import statistics
 import time
 from pathlib import Path
@@ -170,8 +171,6 @@ def run_bench(args):
 def _busy_note():
     """A warning when other processes keep the cores busy: multi-threaded peers (PyTorch's OpenMP workers)
     then slow down far more than single-threaded code, and their ratios mean little."""
-    import os
-
     if not hasattr(os, "getloadavg"):
         return ""
     load, cores = os.getloadavg()[0], os.cpu_count() or 1

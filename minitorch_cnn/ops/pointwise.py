@@ -26,11 +26,16 @@ def _shape(x):
 
 
 class _Unary(Function):
-    """A pointwise op ``out = f(a)`` on one array; subclasses set ``f(xp, a)`` and
+    """A pointwise op ``out = f(a)`` on one array; subclasses set ``ufunc`` (or ``f(xp, a)``) and
     ``derivative(v, g)``, where v is the saved input a (or the output, when ``saves = "output"``)."""
 
     saves = "input"  # what backward reads: "input" (a) or "output" (out)
+    ufunc = None  # the name of xp's function when f is one (``xp.sin``); other ops define f themselves
     differentiable_backward = True  # every derivative below is operators and _apply only
+
+    @classmethod
+    def f(cls, xp, a):
+        return getattr(xp, cls.ufunc)(a)
 
     def forward(self, a):
         xp = get_array_module(a)
@@ -51,9 +56,7 @@ def _apply(op_cls, x):
 
 
 class Sin(_Unary):
-    @staticmethod
-    def f(xp, a):
-        return xp.sin(a)
+    ufunc = "sin"
 
     @staticmethod
     def derivative(a, g):
@@ -62,9 +65,7 @@ class Sin(_Unary):
 
 
 class Cos(_Unary):
-    @staticmethod
-    def f(xp, a):
-        return xp.cos(a)
+    ufunc = "cos"
 
     @staticmethod
     def derivative(a, g):
@@ -74,10 +75,7 @@ class Cos(_Unary):
 
 class Tan(_Unary):
     saves = "output"
-
-    @staticmethod
-    def f(xp, a):
-        return xp.tan(a)
+    ufunc = "tan"
 
     @staticmethod
     def derivative(out, g):
@@ -86,9 +84,7 @@ class Tan(_Unary):
 
 
 class Asin(_Unary):
-    @staticmethod
-    def f(xp, a):
-        return xp.arcsin(a)
+    ufunc = "arcsin"
 
     @staticmethod
     def derivative(a, g):
@@ -97,9 +93,7 @@ class Asin(_Unary):
 
 
 class Acos(_Unary):
-    @staticmethod
-    def f(xp, a):
-        return xp.arccos(a)
+    ufunc = "arccos"
 
     @staticmethod
     def derivative(a, g):
@@ -108,9 +102,7 @@ class Acos(_Unary):
 
 
 class Atan(_Unary):
-    @staticmethod
-    def f(xp, a):
-        return xp.arctan(a)
+    ufunc = "arctan"
 
     @staticmethod
     def derivative(a, g):
@@ -119,9 +111,7 @@ class Atan(_Unary):
 
 
 class Sinh(_Unary):
-    @staticmethod
-    def f(xp, a):
-        return xp.sinh(a)
+    ufunc = "sinh"
 
     @staticmethod
     def derivative(a, g):
@@ -130,9 +120,7 @@ class Sinh(_Unary):
 
 
 class Cosh(_Unary):
-    @staticmethod
-    def f(xp, a):
-        return xp.cosh(a)
+    ufunc = "cosh"
 
     @staticmethod
     def derivative(a, g):
@@ -141,9 +129,7 @@ class Cosh(_Unary):
 
 
 class Asinh(_Unary):
-    @staticmethod
-    def f(xp, a):
-        return xp.arcsinh(a)
+    ufunc = "arcsinh"
 
     @staticmethod
     def derivative(a, g):
@@ -152,9 +138,7 @@ class Asinh(_Unary):
 
 
 class Acosh(_Unary):
-    @staticmethod
-    def f(xp, a):
-        return xp.arccosh(a)
+    ufunc = "arccosh"
 
     @staticmethod
     def derivative(a, g):
@@ -163,9 +147,7 @@ class Acosh(_Unary):
 
 
 class Atanh(_Unary):
-    @staticmethod
-    def f(xp, a):
-        return xp.arctanh(a)
+    ufunc = "arctanh"
 
     @staticmethod
     def derivative(a, g):
@@ -210,10 +192,7 @@ class Erfinv(_Unary):
 
 class Expm1(_Unary):
     saves = "output"
-
-    @staticmethod
-    def f(xp, a):
-        return xp.expm1(a)
+    ufunc = "expm1"
 
     @staticmethod
     def derivative(out, g):
@@ -222,9 +201,7 @@ class Expm1(_Unary):
 
 
 class Log1p(_Unary):
-    @staticmethod
-    def f(xp, a):
-        return xp.log1p(a)
+    ufunc = "log1p"
 
     @staticmethod
     def derivative(a, g):
@@ -233,9 +210,7 @@ class Log1p(_Unary):
 
 
 class Log2(_Unary):
-    @staticmethod
-    def f(xp, a):
-        return xp.log2(a)
+    ufunc = "log2"
 
     @staticmethod
     def derivative(a, g):
@@ -244,9 +219,7 @@ class Log2(_Unary):
 
 
 class Log10(_Unary):
-    @staticmethod
-    def f(xp, a):
-        return xp.log10(a)
+    ufunc = "log10"
 
     @staticmethod
     def derivative(a, g):
@@ -256,10 +229,7 @@ class Log10(_Unary):
 
 class Exp2(_Unary):
     saves = "output"
-
-    @staticmethod
-    def f(xp, a):
-        return xp.exp2(a)
+    ufunc = "exp2"
 
     @staticmethod
     def derivative(out, g):
@@ -332,7 +302,7 @@ class ZeroGrad(Function):
         self.node_name = f"{name}Backward0"  # PyTorch's FloorBackward0, RoundBackward0 ...
 
     def forward(self, a):
-        self.shape, self.dtype = a.shape, a.dtype
+        self.shape = a.shape  # (the dtype is g's)
         return self.f(get_array_module(a), a)
 
     differentiable_backward = True  # a constant

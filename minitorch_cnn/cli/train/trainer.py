@@ -6,8 +6,8 @@ checkpoint (model, optimizer, scheduler, history and random-number state) is wri
 ``metrics.json``; ``best.pt`` keeps the model of the epoch with the best validation accuracy, and the
 test set is evaluated on that model at the end. Ctrl-C or SIGTERM lets the current batch finish, then
 the state *inside* the epoch (batches done, running sums) is saved too, so that resuming gives exactly
-the numbers of a run that was never stopped: the shuffle order is re-drawn from the random state saved
-at the epoch's start, the finished batches are skipped, and the random state of the moment of the stop
+the numbers of a run that was never stopped: an epoch's shuffle order is a function of (seed, epoch),
+so the finished batches of the same order are skipped, and the random state of the moment of the stop
 is put back. A loss that is not finite stops the run at once, without saving the diverged weights.
 """
 import math
@@ -128,7 +128,6 @@ class Trainer:
         self.best_epoch, self.best_val_acc = None, -1.0  # the epoch saved in best.pt
         self.stop_signal = None  # the signal that stopped the last fit(), if any
         self._partial = _new_totals()  # running sums of the unfinished epoch
-        self._epoch_rng_state = None
         self._plotted_at = time.perf_counter()
         self._plots = plotting_available()
         self._main = self.run.is_main  # the one process that writes files and prints
@@ -211,8 +210,6 @@ class Trainer:
     def _train_epoch(self, stop):
         """One pass over the training set; the epoch's metrics row, or None when a signal stopped it."""
         self.model.train()
-        if not self.batch:
-            self._epoch_rng_state = mt_random.get_rng_state()
         self.run.set_epoch(self.train_loader, self.epoch)  # the epoch's order: a function of (seed, epoch)
         batches = iter(self.train_loader)
         for _ in range(self.batch):  # a resumed epoch skips the batches it has done, in the same order
@@ -336,7 +333,6 @@ class Trainer:
             "optimizer": self.optimizer.state_dict(),
             "scheduler": None if self.scheduler is None else self.scheduler.state_dict(),
             "rng_state": mt_random.get_rng_state(),
-            "epoch_rng_state": self._epoch_rng_state,
             "numpy_rng_state": _numpy_rng_state(),
         }
         save(state, self.checkpoint_path)  # mt.save writes a temporary file and renames it: atomic
@@ -359,7 +355,6 @@ class Trainer:
         self._partial, self.history = dict(state["partial"]), list(state["history"])
         self._partial["loss_sum"], self._partial["correct"], self._partial["seen"] = self.run.totals_to_resume(
             self._partial["loss_sum"], self._partial["correct"], self._partial["seen"])
-        self._epoch_rng_state = state["epoch_rng_state"]
         best = state.get("best_epoch")
         if best is None and self.history:  # a checkpoint written before best.pt existed
             accuracies = [row["val_acc"] for row in self.history]
@@ -411,8 +406,8 @@ def _load_dict(path, required, what):
 def read_checkpoint(out_dir):
     """The dict saved by ``Trainer.save_checkpoint`` in ``out_dir``; CheckpointError if absent or corrupt."""
     state = _load_dict(Path(out_dir) / CHECKPOINT, {"config", "epoch", "batch", "partial", "history", "model",
-                                                    "optimizer", "rng_state", "epoch_rng_state",
-                                                    "numpy_rng_state"}, "a training checkpoint")
+                                                    "optimizer", "rng_state", "numpy_rng_state"},
+                       "a training checkpoint")
     if not isinstance(state["config"], dict):
         raise CheckpointError(f"{Path(out_dir) / CHECKPOINT} is not a training checkpoint of minitorch_cnn "
                               f"(its config is not a dict); delete it to start over")

@@ -15,10 +15,8 @@ every download is checked against the official MD5 checksum.
 """
 import gzip
 import hashlib
-import io
 import math
 import os
-import pickle
 import shutil
 import struct
 import tarfile
