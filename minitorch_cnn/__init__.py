@@ -73,6 +73,8 @@ __version__ = "0.1.0"
 from . import backends, cuda, distributed, models, nn, optim, utils  # noqa: E402
 from . import accelerator, linalg, testing  # noqa: E402  (device questions; torch.linalg; assert_close)
 from .serialization import load, save  # noqa: E402
+from .nn.functional import (conv_transpose1d, conv_transpose2d, pixel_shuffle,  # noqa: E402  (torch.* too)
+                            pixel_unshuffle)
 from .utils.data import transforms  # noqa: E402
 
 # Last: every Tensor method that computes through an op, attached in one table (tensor_methods.py).

@@ -136,6 +136,10 @@ def parallel_slices(work, length, xp, elements):
     if parts < 2:
         work(0, length)
         return
+    _run_slices(work, length, parts)
+
+
+def _run_slices(work, length, parts):
     global _thread_pool
     if _thread_pool is None:
         _thread_pool = ThreadPoolExecutor(_num_threads - 1, thread_name_prefix=_POOL_NAME)
@@ -144,6 +148,26 @@ def parallel_slices(work, length, xp, elements):
     work(bounds[0], bounds[1])  # the first slice in this thread, the others in the pool's
     for future in futures:
         future.result()  # re-raises a worker's exception here
+
+
+def parallel_gemm_slices(work, length):
+    """Call ``work(start, stop)`` on slices of range(length), one per CPU thread, for work made of
+    GEMMs on cache-sized blocks (NumPy arrays only).
+
+    Each thread runs its GEMMs on one BLAS thread: the BLAS is set to one thread while the slices
+    run and put back after, so its own workers neither compete with these threads nor spin.
+    """
+    parts = 1 if threading.current_thread().name.startswith(_POOL_NAME) else min(_num_threads, length)
+    if parts < 2:
+        work(0, length)
+        return
+    previous = get_blas_num_threads()
+    set_blas_num_threads(1)
+    try:
+        _run_slices(work, length, parts)
+    finally:
+        if previous is not None:
+            set_blas_num_threads(previous)
 
 
 def parallel_map(fn, *arrays, out):

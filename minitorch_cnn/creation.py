@@ -144,20 +144,20 @@ def _like(fn, x, dtype, device, requires_grad, *args):
     return fn(*args, tuple(x.shape), dtype=dtype or x.dtype, device=device or x.device, requires_grad=requires_grad)
 
 
-def zeros_like(x, dtype=None, device=None, requires_grad=False):
-    return _like(zeros, x, dtype, device, requires_grad)
+def zeros_like(input, dtype=None, device=None, requires_grad=False):
+    return _like(zeros, input, dtype, device, requires_grad)
 
 
-def ones_like(x, dtype=None, device=None, requires_grad=False):
-    return _like(ones, x, dtype, device, requires_grad)
+def ones_like(input, dtype=None, device=None, requires_grad=False):
+    return _like(ones, input, dtype, device, requires_grad)
 
 
-def empty_like(x, dtype=None, device=None, requires_grad=False):
-    return _like(empty, x, dtype, device, requires_grad)
+def empty_like(input, dtype=None, device=None, requires_grad=False):
+    return _like(empty, input, dtype, device, requires_grad)
 
 
-def full_like(x, fill_value, dtype=None, device=None, requires_grad=False):
-    return full(tuple(x.shape), fill_value, dtype=dtype or x.dtype, device=device or x.device, requires_grad=requires_grad)
+def full_like(input, fill_value, dtype=None, device=None, requires_grad=False):
+    return full(tuple(input.shape), fill_value, dtype=dtype or input.dtype, device=device or input.device, requires_grad=requires_grad)
 
 
 def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
@@ -205,12 +205,14 @@ def randn(*size, dtype=None, device=None, requires_grad=False, generator=None):
     return _random(lambda s, d, dev, g: normal_array(s, 0.0, 1.0, d, dev, g), size, dtype, device, requires_grad, generator)
 
 
-def rand_like(x, dtype=None, device=None, requires_grad=False):
-    return rand(tuple(x.shape), dtype=dtype or x.dtype, device=device or x.device, requires_grad=requires_grad)
+def rand_like(input, dtype=None, device=None, requires_grad=False):
+    return rand(tuple(input.shape), dtype=dtype or input.dtype, device=device or input.device,
+                requires_grad=requires_grad)
 
 
-def randn_like(x, dtype=None, device=None, requires_grad=False):
-    return randn(tuple(x.shape), dtype=dtype or x.dtype, device=device or x.device, requires_grad=requires_grad)
+def randn_like(input, dtype=None, device=None, requires_grad=False):
+    return randn(tuple(input.shape), dtype=dtype or input.dtype, device=device or input.device,
+                 requires_grad=requires_grad)
 
 
 def randint(low, high=None, size=None, dtype=None, device=None, generator=None):

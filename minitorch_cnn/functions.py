@@ -14,7 +14,7 @@ from . import backend
 from .arguments import numpy_dim_names, writes_out
 from .dtypes import as_dtype, get_default_dtype
 from .ops import activation, convert, elementwise, linalg, reduce
-from .ops.broadcast import normalize_dim, normalize_dims
+from .ops.broadcast import all_if_empty, nonempty_reduction, normalize_dim, normalize_dims
 from .tensor import Tensor, _check_same_device_and_dtype
 
 _Scalar = (int, float, bool)
@@ -110,9 +110,9 @@ def to_device(x, device):
     return convert.ToDevice(device)(x)
 
 
-def clone(x, *, memory_format=None):
+def clone(input, *, memory_format=None):
     """A copy with its own memory (``memory_format`` accepted; arrays here are always C-contiguous)."""
-    return convert.Clone()(x)
+    return convert.Clone()(input)
 
 
 def contiguous(x):
@@ -121,112 +121,113 @@ def contiguous(x):
 
 # ------------------------------------------------------------------ elementwise
 @writes_out
-def add(a, b, alpha=1):
+def add(input, other, alpha=1):
     if alpha != 1:
-        b = mul(b, alpha) if isinstance(b, Tensor) else b * alpha
-    return _binary(elementwise.Add, "add", a, b)
+        other = mul(other, alpha) if isinstance(other, Tensor) else other * alpha
+    return _binary(elementwise.Add, "add", input, other)
 
 
 @writes_out
-def sub(a, b, alpha=1):
+def sub(input, other, alpha=1):
     if alpha != 1:
-        b = mul(b, alpha) if isinstance(b, Tensor) else b * alpha
-    return _binary(elementwise.Sub, "sub", a, b)
+        other = mul(other, alpha) if isinstance(other, Tensor) else other * alpha
+    return _binary(elementwise.Sub, "sub", input, other)
 
 
 @writes_out
-def mul(a, b):
-    return _binary(elementwise.Mul, "mul", a, b)
+def mul(input, other):
+    return _binary(elementwise.Mul, "mul", input, other)
 
 
 @writes_out
-def div(a, b, rounding_mode=None):
+def div(input, other, rounding_mode=None):
     if rounding_mode is not None:
-        out = _no_grad_binary(lambda x, y: np.floor_divide(x, y) if rounding_mode == "floor" else np.trunc(x / y), a, b)
+        out = _no_grad_binary(lambda x, y: np.floor_divide(x, y) if rounding_mode == "floor" else np.trunc(x / y),
+                              input, other)
         return out
-    a, b = as_operand(a, b), as_operand(b, a)
+    input, other = as_operand(input, other), as_operand(other, input)
     # true division of integers gives floats, as in PyTorch
-    if isinstance(a, Tensor) and a._data.dtype.kind != "f" and not (isinstance(b, Tensor) and b._data.dtype.kind == "f"):
-        a = cast(a, get_default_dtype())
-    if isinstance(b, Tensor) and b._data.dtype.kind != "f" and not (isinstance(a, Tensor) and a._data.dtype.kind == "f"):
-        b = cast(b, get_default_dtype())
-    return _binary(elementwise.Div, "div", a, b)
+    if isinstance(input, Tensor) and input._data.dtype.kind != "f" and not (isinstance(other, Tensor) and other._data.dtype.kind == "f"):
+        input = cast(input, get_default_dtype())
+    if isinstance(other, Tensor) and other._data.dtype.kind != "f" and not (isinstance(input, Tensor) and input._data.dtype.kind == "f"):
+        other = cast(other, get_default_dtype())
+    return _binary(elementwise.Div, "div", input, other)
 
 
 true_divide = div
 
 
 @writes_out
-def pow(a, b):
-    return _binary(elementwise.Pow, "pow", a, b)
+def pow(input, exponent):
+    return _binary(elementwise.Pow, "pow", input, exponent)
 
 
 @writes_out
-def neg(x):
-    return elementwise.Neg()(x)
+def neg(input):
+    return elementwise.Neg()(input)
 
 
 @writes_out
-def abs(x):
-    return elementwise.Abs()(x)
+def abs(input):
+    return elementwise.Abs()(input)
 
 
 @writes_out
-def exp(x):
-    return elementwise.Exp()(_float(x))
+def exp(input):
+    return elementwise.Exp()(_float(input))
 
 
 @writes_out
-def log(x):
-    return elementwise.Log()(_float(x))
+def log(input):
+    return elementwise.Log()(_float(input))
 
 
 @writes_out
-def sqrt(x):
-    return elementwise.Sqrt()(_float(x))
+def sqrt(input):
+    return elementwise.Sqrt()(_float(input))
 
 
 @writes_out
-def tanh(x):
-    return activation.Tanh()(_float(x))
+def tanh(input):
+    return activation.Tanh()(_float(input))
 
 
 @writes_out
-def sigmoid(x):
-    return activation.Sigmoid()(_float(x))
+def sigmoid(input):
+    return activation.Sigmoid()(_float(input))
 
 
-def relu(x):
-    return activation.ReLU()(x)
+def relu(input):
+    return activation.ReLU()(input)
 
 
 @writes_out
-def clamp(x, min=None, max=None):
+def clamp(input, min=None, max=None):
     if min is None and max is None:
         raise RuntimeError("clamp: At least one of 'min' or 'max' must not be None")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
-        out = x
+        out = input
         if min is not None:
             out = maximum(out, min)
         if max is not None:
             out = minimum(out, max)
         return out
     if isinstance(min, float) or isinstance(max, float):  # an int tensor clamped to float bounds gives floats
-        x = _float(x)
-    return elementwise.Clamp(min, max)(x)
+        input = _float(input)
+    return elementwise.Clamp(min, max)(input)
 
 
 clip = clamp
 
 
 @writes_out
-def maximum(a, b):
-    return _binary(elementwise.Maximum, "maximum", a, b)
+def maximum(input, other):
+    return _binary(elementwise.Maximum, "maximum", input, other)
 
 
 @writes_out
-def minimum(a, b):
-    return _binary(elementwise.Minimum, "minimum", a, b)
+def minimum(input, other):
+    return _binary(elementwise.Minimum, "minimum", input, other)
 
 
 def nonzero(input, *, as_tuple=False):
@@ -240,23 +241,23 @@ def nonzero(input, *, as_tuple=False):
 
 
 @writes_out
-def where(condition, a=None, b=None):
+def where(condition, input=None, other=None):
     """a where condition holds, else b (broadcast; either may be a number); ``where(condition)`` alone
     is ``nonzero(condition, as_tuple=True)``."""
-    if a is None and b is None:
+    if input is None and other is None:
         return nonzero(condition, as_tuple=True)
-    if a is None or b is None:
+    if input is None or other is None:
         raise TypeError("where() takes the condition alone, or the condition, input and other")
-    condition = as_operand(condition, a if isinstance(a, Tensor) else b)
+    condition = as_operand(condition, input if isinstance(input, Tensor) else other)
     if not isinstance(condition, Tensor) or condition._data.dtype != np.bool_:
         raise RuntimeError(f"where: expected condition to be a bool tensor, got {getattr(condition, 'dtype', type(condition))}")
-    a, b = as_operand(a, condition), as_operand(b, condition)
-    if not isinstance(a, Tensor) and not isinstance(b, Tensor):  # two Python scalars: PyTorch's dtype inference
+    input, other = as_operand(input, condition), as_operand(other, condition)
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor):  # two Python scalars: PyTorch's dtype inference
         from .creation import tensor
 
-        a = tensor(a, device=condition.device)
-    a, b = _promote("where", a, b)
-    return elementwise.Where()(condition, a, b)
+        input = tensor(input, device=condition.device)
+    input, other = _promote("where", input, other)
+    return elementwise.Where()(condition, input, other)
 
 
 def _float(x):
@@ -276,33 +277,33 @@ def _no_grad_binary(fn, a, b):
 
 
 @writes_out
-def eq(a, b):
-    return _no_grad_binary(lambda x, y: x == y, a, b)
+def eq(input, other):
+    return _no_grad_binary(lambda x, y: x == y, input, other)
 
 
 @writes_out
-def ne(a, b):
-    return _no_grad_binary(lambda x, y: x != y, a, b)
+def ne(input, other):
+    return _no_grad_binary(lambda x, y: x != y, input, other)
 
 
 @writes_out
-def lt(a, b):
-    return _no_grad_binary(lambda x, y: x < y, a, b)
+def lt(input, other):
+    return _no_grad_binary(lambda x, y: x < y, input, other)
 
 
 @writes_out
-def le(a, b):
-    return _no_grad_binary(lambda x, y: x <= y, a, b)
+def le(input, other):
+    return _no_grad_binary(lambda x, y: x <= y, input, other)
 
 
 @writes_out
-def gt(a, b):
-    return _no_grad_binary(lambda x, y: x > y, a, b)
+def gt(input, other):
+    return _no_grad_binary(lambda x, y: x > y, input, other)
 
 
 @writes_out
-def ge(a, b):
-    return _no_grad_binary(lambda x, y: x >= y, a, b)
+def ge(input, other):
+    return _no_grad_binary(lambda x, y: x >= y, input, other)
 
 
 def _no_grad_unary(fn, x):
@@ -313,113 +314,122 @@ def _no_grad_unary(fn, x):
 
 
 @writes_out
-def isnan(x):
-    return _no_grad_unary(lambda xp, d: xp.isnan(d), x)
+def isnan(input):
+    return _no_grad_unary(lambda xp, d: xp.isnan(d), input)
 
 
 @writes_out
-def isfinite(x):
-    return _no_grad_unary(lambda xp, d: xp.isfinite(d), x)
+def isfinite(input):
+    return _no_grad_unary(lambda xp, d: xp.isfinite(d), input)
 
 
 @writes_out
-def logical_not(x):
-    return _no_grad_unary(lambda xp, d: xp.logical_not(d), x)
+def logical_not(input):
+    return _no_grad_unary(lambda xp, d: xp.logical_not(d), input)
 
 
 @writes_out
-def logical_and(a, b):
-    return _no_grad_binary(lambda x, y: x & y, a, b)
+def logical_and(input, other):
+    return _no_grad_binary(lambda x, y: x & y, input, other)
 
 
 @writes_out
-def logical_or(a, b):
-    return _no_grad_binary(lambda x, y: x | y, a, b)
+def logical_or(input, other):
+    return _no_grad_binary(lambda x, y: x | y, input, other)
 
 
-def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     """True when |a - b| <= atol + rtol * |b| everywhere (broadcast); b may be a number."""
-    xp = backend.get_array_module(a._data)
-    b_data = b._data if isinstance(b, Tensor) else b
-    if isinstance(b, Tensor) and a._data.dtype != b._data.dtype:
-        raise RuntimeError(f"{a.dtype.scalar_name} did not match {b.dtype.scalar_name}")
-    return bool(xp.allclose(a._data, b_data, rtol=rtol, atol=atol, equal_nan=equal_nan))
+    xp = backend.get_array_module(input._data)
+    b_data = other._data if isinstance(other, Tensor) else other
+    if isinstance(other, Tensor) and input._data.dtype != other._data.dtype:
+        raise RuntimeError(f"{input.dtype.scalar_name} did not match {other.dtype.scalar_name}")
+    return bool(xp.allclose(input._data, b_data, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
-def equal(a, b):
-    return tuple(a.shape) == tuple(b.shape) and bool((a._data == b._data).all())
+def equal(input, other):
+    return tuple(input.shape) == tuple(other.shape) and bool((input._data == other._data).all())
 
 
 # ------------------------------------------------------------------ linalg
 @writes_out
-def matmul(a, b):
-    if not _same_dtype_tensors(a, b):
-        a, b = _promote("matmul", a, b)
-    return linalg.MatMul()(a, b)
+def matmul(input, other):
+    if not _same_dtype_tensors(input, other):
+        input, other = _promote("matmul", input, other)
+    return linalg.MatMul()(input, other)
 
 
 @writes_out
-def mm(a, b):
-    if a.ndim != 2 or b.ndim != 2:
-        raise RuntimeError(f"mm: expected 2-D tensors, got {a.ndim}-D and {b.ndim}-D")
-    return matmul(a, b)
+def mm(input, mat2):
+    if input.ndim != 2 or mat2.ndim != 2:
+        raise RuntimeError(f"mm: expected 2-D tensors, got {input.ndim}-D and {mat2.ndim}-D")
+    return matmul(input, mat2)
 
 
 @writes_out
-def bmm(a, b):
-    if a.ndim != 3 or b.ndim != 3:
-        raise RuntimeError(f"bmm: expected 3-D tensors, got {a.ndim}-D and {b.ndim}-D")
-    if a.shape[0] != b.shape[0]:
-        raise RuntimeError(f"bmm: batch sizes differ: {a.shape[0]} and {b.shape[0]}")
-    return matmul(a, b)
+def bmm(input, mat2):
+    if input.ndim != 3 or mat2.ndim != 3:
+        raise RuntimeError(f"bmm: expected 3-D tensors, got {input.ndim}-D and {mat2.ndim}-D")
+    if input.shape[0] != mat2.shape[0]:
+        raise RuntimeError(f"bmm: batch sizes differ: {input.shape[0]} and {mat2.shape[0]}")
+    return matmul(input, mat2)
 
 
 # ------------------------------------------------------------------ reductions
 @writes_out
 @numpy_dim_names
-def sum(x, dim=None, keepdim=False, dtype=None):
+def sum(input, dim=None, keepdim=False, dtype=None):
     if dtype is not None:
-        x = cast(x, dtype)
-    elif x._data.dtype.kind in "biu":
-        x = cast(x, "int64")
-    return reduce.Sum(normalize_dims(dim, x._data.ndim, "sum"), keepdim)(x)
+        input = cast(input, dtype)
+    elif input._data.dtype.kind in "biu":
+        input = cast(input, "int64")
+    return reduce.Sum(normalize_dims(all_if_empty(dim), input._data.ndim, "sum"), keepdim)(input)
 
 
 @writes_out
 @numpy_dim_names
-def mean(x, dim=None, keepdim=False, dtype=None):
+def mean(input, dim=None, keepdim=False, dtype=None):
     if dtype is not None:
-        x = cast(x, dtype)
-    if x._data.dtype.kind != "f":
+        input = cast(input, dtype)
+    if input._data.dtype.kind != "f":
         raise RuntimeError(
             f"mean(): could not infer output dtype. Input dtype must be either a floating point or complex "
-            f"dtype. Got: {x.dtype.scalar_name}"
+            f"dtype. Got: {input.dtype.scalar_name}"
         )
-    return reduce.Mean(normalize_dims(dim, x.ndim, "mean"), keepdim)(x)
+    return reduce.Mean(normalize_dims(all_if_empty(dim), input.ndim, "mean"), keepdim)(input)
 
 
 @writes_out
 @numpy_dim_names
-def var(x, dim=None, unbiased=None, keepdim=False, correction=None):
+def var(input, dim=None, unbiased=None, keepdim=False, correction=None):
+    return _variance(reduce.Var, input, dim, unbiased, keepdim, correction)
+
+
+def _variance(op_cls, x, dim, unbiased, keepdim, correction):
     if correction is None:
         correction = 1 if unbiased is None or unbiased else 0
-    return reduce.Var(normalize_dims(dim, x.ndim, "var"), correction, keepdim)(_float(x))
+    name = op_cls.__name__.lower()
+    if x._data.dtype.kind not in "fc":
+        raise RuntimeError(f"{name}: std and var only support floating point and complex dtypes")
+    return op_cls(normalize_dims(all_if_empty(dim), x.ndim, name), correction, keepdim)(x)
 
 
 @writes_out
 @numpy_dim_names
-def std(x, dim=None, unbiased=None, keepdim=False, correction=None):
-    return sqrt(var(x, dim, unbiased, keepdim, correction))
+def std(input, dim=None, unbiased=None, keepdim=False, correction=None):
+    return _variance(reduce.Std, input, dim, unbiased, keepdim, correction)
 
 
 def _extreme(name, x, dim, keepdim, other_fn):
     if isinstance(dim, Tensor):  # mt.max(a, b)
         return other_fn(x, dim)
-    if x.numel() == 0:
-        raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0.")
+    if x.numel() == 0 and dim is None:
+        raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0. Specify the "
+                           f"reduction dim with the 'dim' argument.")
     if dim is None:
         return (reduce.Amin if name == "min" else reduce.Amax)(tuple(range(x.ndim)), False)(x)
     d = normalize_dim(dim, x.ndim, name)
+    nonempty_reduction(name, x.shape, dim)
     if x.ndim == 0:
         return ValuesIndices[name](x, Tensor._from_op(backend.get_array_module(x._data).zeros((), np.int64), None))
     cls = reduce.MinAlongDim if name == "min" else reduce.MaxAlongDim
@@ -431,72 +441,91 @@ def _extreme(name, x, dim, keepdim, other_fn):
 
 @writes_out
 @numpy_dim_names
-def max(x, dim=None, keepdim=False):
-    return _extreme("max", x, dim, keepdim, maximum)
+def max(input, dim=None, keepdim=False):
+    return _extreme("max", input, dim, keepdim, maximum)
 
 
 @writes_out
 @numpy_dim_names
-def min(x, dim=None, keepdim=False):
-    return _extreme("min", x, dim, keepdim, minimum)
+def min(input, dim=None, keepdim=False):
+    return _extreme("min", input, dim, keepdim, minimum)
 
 
 @writes_out
 @numpy_dim_names
-def amax(x, dim=(), keepdim=False):
-    dims = normalize_dims(None if dim == () else dim, x.ndim, "amax")
-    return reduce.Amax(dims, keepdim)(x)
+def amax(input, dim=(), keepdim=False):
+    _check_amax("amax", input, dim)
+    dims = normalize_dims(all_if_empty(dim), input.ndim, "amax")
+    return reduce.Amax(dims, keepdim)(input)
 
 
 @writes_out
 @numpy_dim_names
-def amin(x, dim=(), keepdim=False):
-    dims = normalize_dims(None if dim == () else dim, x.ndim, "amin")
-    return reduce.Amin(dims, keepdim)(x)
+def amin(input, dim=(), keepdim=False):
+    _check_amax("amin", input, dim)
+    dims = normalize_dims(all_if_empty(dim), input.ndim, "amin")
+    return reduce.Amin(dims, keepdim)(input)
 
 
 @writes_out
 @numpy_dim_names
-def argmax(x, dim=None, keepdim=False):
-    return _arg_extreme("argmax", x, dim, keepdim)
+def argmax(input, dim=None, keepdim=False):
+    return _arg_extreme("argmax", input, dim, keepdim)
 
 
 @writes_out
 @numpy_dim_names
-def argmin(x, dim=None, keepdim=False):
-    return _arg_extreme("argmin", x, dim, keepdim)
+def argmin(input, dim=None, keepdim=False):
+    return _arg_extreme("argmin", input, dim, keepdim)
+
+
+def _check_amax(name, x, dim):
+    """PyTorch's amax/amin refusals of nothing to reduce: all dims of an empty input, or an empty dim."""
+    dim = all_if_empty(dim)
+    if dim is None and x.numel() == 0:
+        raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0. Specify the "
+                           f"reduction dim with the 'dim' argument.")
+    if dim is not None:
+        nonempty_reduction(name, x.shape, dim)
 
 
 def _arg_extreme(name, x, dim, keepdim):
     xp = backend.get_array_module(x._data)
+    if x._data.dtype == np.bool_:
+        raise RuntimeError(f"{name}(): does not support bool input")
+    if dim is not None:
+        normalize_dim(dim, x.ndim, name)
+    nonempty_reduction(name, x.shape, dim)
     if dim is None:
         out = getattr(xp, name)(x._data.reshape(-1))
         if keepdim:
             out = out.reshape((1,) * x.ndim)
     else:
         d = normalize_dim(dim, x.ndim, name)
-        out = getattr(xp, name)(x._data, axis=d)
-        if keepdim:
+        out = getattr(xp, name)(x._data, axis=d) if x.ndim else xp.zeros((), np.int64)
+        if keepdim and x.ndim:
             out = xp.expand_dims(out, d)
     return Tensor._from_op(xp.asarray(out, dtype=np.int64), None)
 
 
 @writes_out
 @numpy_dim_names
-def logsumexp(x, dim, keepdim=False):
-    return reduce.LogSumExp(normalize_dims(dim, x.ndim, "logsumexp"), keepdim)(_float(x))
+def logsumexp(input, dim, keepdim=False):
+    if isinstance(dim, (tuple, list)) and not dim and not keepdim and input.ndim:  # (PyTorch's own shape mix-up)
+        raise RuntimeError(f"logsumexp: output with shape [] doesn't match the broadcast shape {[1] * input.ndim}")
+    return reduce.LogSumExp(normalize_dims(all_if_empty(dim), input.ndim, "logsumexp"), keepdim)(_float(input))
 
 
-def softmax(x, dim, dtype=None):
+def softmax(input, dim, dtype=None):
     if dtype is not None:
-        x = cast(x, dtype)
-    return activation.Softmax(normalize_dim(dim, x.ndim, "softmax"))(_float(x))
+        input = cast(input, dtype)
+    return activation.Softmax(normalize_dim(dim, input.ndim, "softmax"))(_float(input))
 
 
-def log_softmax(x, dim, dtype=None):
+def log_softmax(input, dim, dtype=None):
     if dtype is not None:
-        x = cast(x, dtype)
-    return activation.LogSoftmax(normalize_dim(dim, x.ndim, "log_softmax"))(_float(x))
+        input = cast(input, dtype)
+    return activation.LogSoftmax(normalize_dim(dim, input.ndim, "log_softmax"))(_float(input))
 
 
 # ------------------------------------------------------------------ shape (in shape_functions.py)
@@ -505,8 +534,8 @@ from .shape_functions import (cat, chunk, concat, concatenate, convert_index, ex
                               transpose, unflatten, unsqueeze, view)
 
 
-def numel(x):
-    return x.numel()
+def numel(input):
+    return input.numel()
 
 
 def is_tensor(obj):

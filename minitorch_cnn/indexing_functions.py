@@ -10,6 +10,7 @@ import numpy as np
 
 from . import backend
 from . import functions as F
+from . import shape_functions
 from .arguments import writes_out
 from .ops import einsum as einsum_ops
 from .ops import indexing
@@ -164,7 +165,7 @@ def select(input, dim, index):
 def unbind(input, dim=0):
     """All slices along ``dim``, as a tuple of tensors with that dim removed."""
     d = normalize_dim(dim, input.ndim, "unbind")
-    return tuple(select(input, d, i) for i in range(input.shape[d]))
+    return shape_functions.pieces(input, d, None, "UnbindBackward0")
 
 
 def movedim(input, source, destination):
@@ -199,9 +200,16 @@ def broadcast_to(input, size):
 
 
 def broadcast_tensors(*tensors):
-    """The tensors expanded to their common broadcast shape."""
-    shape = np.broadcast_shapes(*(tuple(t.shape) for t in tensors))
-    return tuple(F.expand(t, *shape) for t in tensors)
+    """The tensors expanded to their common broadcast shape; one already of that shape is itself (as in
+    PyTorch: no expand node in its graph)."""
+    shape = ()
+    for t in tensors:
+        try:
+            shape = np.broadcast_shapes(shape, tuple(t.shape))
+        except ValueError:
+            F._raise_broadcast_error("broadcast_tensors", shape, tuple(t.shape))
+            raise
+    return tuple(t if tuple(t.shape) == shape else F.expand(t, *shape) for t in tensors)
 
 
 def tile(input, dims):

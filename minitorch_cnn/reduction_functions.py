@@ -12,7 +12,7 @@ from . import backend
 from . import functions as F
 from .arguments import numpy_dim_names, writes_out
 from .ops import indexing, reduce
-from .ops.broadcast import normalize_dim, normalize_dims
+from .ops.broadcast import all_if_empty, normalize_dim, normalize_dims
 from .tensor import Tensor
 
 _return_types = {name: namedtuple(name, ["values", "indices"])
@@ -32,6 +32,8 @@ def _as_dims(dim):
 @numpy_dim_names
 def prod(input, dim=None, keepdim=False, *, dtype=None):
     """The product of all elements, or over ``dim``; integer and bool inputs give int64, as in PyTorch."""
+    if isinstance(dim, (tuple, list)):
+        raise TypeError(f"prod(): argument 'dim' must be int, not {type(dim).__name__}")
     x = input
     if dtype is not None:
         x = F.cast(x, dtype)
@@ -60,7 +62,7 @@ all = _bool_reduction("all", "all")
 @numpy_dim_names
 def count_nonzero(input, dim=None):
     """The number of nonzero elements (over ``dim``), as int64."""
-    dims = normalize_dims(_as_dims(dim), input.ndim, "count_nonzero")
+    dims = normalize_dims(all_if_empty(_as_dims(dim)), input.ndim, "count_nonzero")
     return _int64(backend.get_array_module(input._data).asarray((input._data != 0).sum(axis=dims)))
 
 
@@ -71,9 +73,10 @@ def _running(name, op_cls, input, dim, dtype):
         x = F.cast(x, dtype)
     elif x._data.dtype.kind in "biu":
         x = F.cast(x, "int64")
+    dim = normalize_dim(dim, x.ndim, name)  # (a 0-d tensor takes dims -1 and 0)
     if x.ndim == 0:
         return F.clone(x)
-    return op_cls(normalize_dim(dim, x.ndim, name))(x)
+    return op_cls(dim)(x)
 
 
 @writes_out
@@ -100,10 +103,16 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
                            f"Got {x.dtype.scalar_name}")
     if isinstance(ord, str):
         raise RuntimeError(f"linalg.vector_norm: ord must be a number, got '{ord}'")
-    dims = normalize_dims(_as_dims(dim), x.ndim, "linalg.vector_norm")
-    if ord < 0 and x.numel() == 0:
-        raise RuntimeError(f"linalg.vector_norm cannot compute the {ord} norm on an empty tensor because the "
-                           "operation does not have an identity")
+    whole = all_if_empty(_as_dims(dim)) is None
+    dims = normalize_dims(all_if_empty(_as_dims(dim)), x.ndim, "linalg.vector_norm")
+    if (ord < 0 or ord == float("inf")) and x.numel() == 0:  # (a max or a negative power: no identity)
+        if whole:
+            raise RuntimeError(f"linalg.vector_norm cannot compute the {ord:g} norm on an empty tensor because the "
+                               "operation does not have an identity")
+        for d in dims:
+            if x.shape[d] == 0:
+                raise RuntimeError(f"linalg.vector_norm cannot compute the {ord:g} norm on the dimension {d}because "
+                                   "this dimension is empty and the operation does not have an identity")
     op = reduce.VectorNorm(float(ord), dims, keepdim)
     op.node_name = "LinalgVectorNormBackward0"
     return op(x)

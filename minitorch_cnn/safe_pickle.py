@@ -25,7 +25,7 @@ import struct
 import sys
 
 __all__ = ["CheckpointError", "UnsafeFileError", "CorruptFileError", "Limits", "BoundedUnpickler", "check_tree",
-           "PLAIN_GLOBALS", "numpy_arrays"]
+           "PLAIN_GLOBALS", "numpy_arrays", "weights_only_refusal"]
 
 
 class CheckpointError(pickle.UnpicklingError, ValueError, RuntimeError):
@@ -34,6 +34,20 @@ class CheckpointError(pickle.UnpicklingError, ValueError, RuntimeError):
 
 class UnsafeFileError(CheckpointError):
     """The file asks for something a checkpoint never needs: an import, a call, a resource beyond its bounds."""
+
+
+def weights_only_refusal(file, global_name, what="asks to import"):
+    """The message refusing a checkpoint that holds a pickled object (``global_name``: its class or function).
+
+    It begins as PyTorch's ``torch.load`` refusal does (its default ``weights_only=True`` refuses such
+    a file too), then says what to do instead: here nothing ever unpickles code, at any setting.
+    """
+    return (f"Weights only load failed. mt.load: '{file}' {what} {global_name}, which is not part of a tensor "
+            "checkpoint; refusing to run it. PyTorch's torch.load refuses it too by default (weights_only=True: "
+            f"\"Unsupported global: GLOBAL {global_name} was not an allowed global by default\"), and minitorch_cnn "
+            "never unpickles code at any setting: only tensors, numbers, strings and dicts/lists/tuples of them "
+            "load. Save model.state_dict(), not the model, and restore it with "
+            "model.load_state_dict(mt.load(path)).")
 
 
 class CorruptFileError(CheckpointError):

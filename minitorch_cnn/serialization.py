@@ -25,7 +25,7 @@ import zlib
 import numpy as np
 
 from . import backend, dtypes
-from .safe_pickle import CheckpointError, CorruptFileError, Limits, UnsafeFileError
+from .safe_pickle import CheckpointError, CorruptFileError, Limits, UnsafeFileError, weights_only_refusal
 from .tensor import Tensor
 from .torch_pickle import TORCH_PICKLE, _short, is_torch_legacy, read_torch_legacy, read_torch_zip
 
@@ -44,7 +44,9 @@ def save(obj, f):
     """Save ``obj``: a state_dict, or nested dicts/lists/tuples of tensors, NumPy arrays, numbers, strings, None.
 
     ``f`` is a path (written atomically) or a binary file object. Tensors shared between entries are
-    stored once and come back shared.
+    stored once and come back shared. A whole ``nn.Module`` is saved too (its class's name and its
+    state_dict), as ``torch.save`` pickles one, but ``load`` refuses it as PyTorch's default
+    ``torch.load(weights_only=True)`` does: save ``model.state_dict()`` instead.
     """
     arrays = {}  # id(tensor or ndarray) -> (member name, raw array), filled by _encode
     manifest = {"format": FORMAT, "version": VERSION, "object": _encode(obj, arrays, "obj", ())}
@@ -84,6 +86,10 @@ def _encode(obj, arrays, where, path):
         return [_encode(v, arrays, f"{where}[{i}]", path) for i, v in enumerate(obj)]
     if isinstance(obj, tuple):
         return {"__tuple__": [_encode(v, arrays, f"{where}[{i}]", path) for i, v in enumerate(obj)]}
+    if _is_module(obj):  # torch.save pickles the whole model; here its class's name and its state_dict
+        cls = type(obj)
+        return {"__object__": f"{cls.__module__}.{cls.__qualname__}",
+                "state_dict": _encode(obj.state_dict(), arrays, f"{where}.state_dict()", path)}
     if isinstance(obj, backend.Device):
         return {"__device__": str(obj)}
     if isinstance(obj, dtypes.dtype):
@@ -105,6 +111,12 @@ def _is_parameter(tensor):
     from .nn import Parameter
 
     return isinstance(tensor, Parameter)
+
+
+def _is_module(obj):
+    from .nn import Module
+
+    return isinstance(obj, Module)
 
 
 def _write_zip(fh, manifest, arrays):
@@ -153,7 +165,7 @@ def load(f, map_location=None, weights_only=True):
         weights_only: must stay True: nothing but tensors and plain containers is ever unpickled.
 
     Raises ``UnsafeFileError`` for a file that asks for more than a checkpoint needs (an import, a
-    callable, more memory than its size allows) and ``CorruptFileError`` for a truncated or garbled
+    callable, a whole saved model, more memory than its size allows) and ``CorruptFileError`` for a truncated or garbled
     one; both are ``CheckpointError``s (and ``pickle.UnpicklingError``, ``ValueError`` and ``RuntimeError``).
     """
     if weights_only is False:
@@ -317,6 +329,9 @@ class _Decoder:
             return out
         if "__tuple__" in node and isinstance(node["__tuple__"], list):
             return tuple(self.decode(v, depth + 1) for v in node["__tuple__"])
+        if "__object__" in node:  # a whole model (``mt.save(model)``): refused, as PyTorch's default refuses it
+            raise UnsafeFileError(weights_only_refusal(self.name, _short(node["__object__"]).strip("'"),
+                                                       "holds a whole object of class"))
         try:
             if "__device__" in node:
                 return backend.Device(node["__device__"])

@@ -37,11 +37,11 @@ def _infer_shape(op, shape, numel, in_shape):
     return shape
 
 
-def reshape(x, *shape):
-    shape = _infer_shape("reshape", _shape_arg(shape), x._data.size, x._data.shape)
-    if shape == x._data.shape:
-        return x
-    return shape_ops.Reshape(shape)(x)
+def reshape(input, *shape):
+    shape = _infer_shape("reshape", _shape_arg(shape), input._data.size, input._data.shape)
+    if shape == input._data.shape:
+        return input
+    return shape_ops.Reshape(shape)(input)
 
 
 def view(x, *shape):
@@ -51,64 +51,71 @@ def view(x, *shape):
     return reshape(x, *shape)
 
 
-def flatten(x, start_dim=0, end_dim=-1):
-    if x.ndim == 0:
-        return reshape(x, 1)
-    s = normalize_dim(start_dim, x.ndim, "flatten")
-    e = normalize_dim(end_dim, x.ndim, "flatten")
+def flatten(input, start_dim=0, end_dim=-1):
+    if input.ndim == 0:
+        return reshape(input, 1)
+    s = normalize_dim(start_dim, input.ndim, "flatten")
+    e = normalize_dim(end_dim, input.ndim, "flatten")
     if s > e:
         raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
-    new = tuple(x.shape[:s]) + (math.prod(x.shape[s : e + 1]),) + tuple(x.shape[e + 1 :])
-    return reshape(x, new)
+    new = tuple(input.shape[:s]) + (math.prod(input.shape[s : e + 1]),) + tuple(input.shape[e + 1 :])
+    return reshape(input, new)
 
 
-def unflatten(x, dim, sizes):
-    d = normalize_dim(dim, x.ndim, "unflatten")
-    sizes = _infer_shape("unflatten", sizes, x.shape[d], x.shape)
-    return reshape(x, tuple(x.shape[:d]) + sizes + tuple(x.shape[d + 1 :]))
+def unflatten(input, dim, sizes):
+    d = normalize_dim(dim, input.ndim, "unflatten")
+    sizes = _infer_shape("unflatten", sizes, input.shape[d], input.shape)
+    return reshape(input, tuple(input.shape[:d]) + sizes + tuple(input.shape[d + 1 :]))
 
 
-def squeeze(x, dim=None):
+def squeeze(input, dim=None):
     if dim is None:
-        new = tuple(s for s in x.shape if s != 1)
+        new = tuple(s for s in input.shape if s != 1)
     else:
-        dims = normalize_dims(dim, x.ndim, "squeeze")
-        new = tuple(s for i, s in enumerate(x.shape) if not (i in dims and s == 1))
-    return reshape(x, new)
+        dims = normalize_dims(dim, input.ndim, "squeeze")
+        new = tuple(s for i, s in enumerate(input.shape) if not (i in dims and s == 1))
+    return reshape(input, new)
 
 
-def unsqueeze(x, dim):
-    d = normalize_dim(dim, x.ndim + 1, "unsqueeze")
-    new = tuple(x.shape[:d]) + (1,) + tuple(x.shape[d:])
-    return reshape(x, new)
+def unsqueeze(input, dim):
+    d = normalize_dim(dim, input.ndim + 1, "unsqueeze")
+    new = tuple(input.shape[:d]) + (1,) + tuple(input.shape[d:])
+    return reshape(input, new)
 
 
-def permute(x, *dims):
+def permute(input, *dims):
     dims = _shape_arg(dims)
-    if len(dims) != x.ndim:
+    if len(dims) != input.ndim:
         raise RuntimeError(
             f"permute(sparse_coo): number of dimensions in the tensor input does not match the length of the "
-            f"desired ordering of dimensions i.e. input.dim() = {x.ndim} is not equal to len(dims) = {len(dims)}"
+            f"desired ordering of dimensions i.e. input.dim() = {input.ndim} is not equal to len(dims) = {len(dims)}"
         )
-    dims = tuple(normalize_dim(d, x.ndim, "permute") for d in dims)
-    if sorted(dims) != list(range(x.ndim)):
+    dims = tuple(normalize_dim(d, input.ndim, "permute") for d in dims)
+    if sorted(dims) != list(range(input.ndim)):
         raise RuntimeError(f"permute(): duplicate dims are not allowed: {list(dims)}")
-    return shape_ops.Permute(dims)(x)
+    return shape_ops.Permute(dims)(input)
 
 
-def transpose(x, dim0, dim1):
+def transpose(input, dim0, dim1):
+    return _swap_dims(input, dim0, dim1, "TransposeBackward0")
+
+
+def _swap_dims(x, dim0, dim1, node_name):
+    """``x`` with two dims swapped: a Permute, recorded under PyTorch's name for the call."""
     if x.ndim == 0:
         return x
     d0, d1 = normalize_dim(dim0, x.ndim, "transpose"), normalize_dim(dim1, x.ndim, "transpose")
     dims = list(range(x.ndim))
     dims[d0], dims[d1] = dims[d1], dims[d0]
-    return shape_ops.Permute(dims)(x)
+    op = shape_ops.Permute(dims)
+    op.node_name = node_name
+    return op(x)
 
 
-def t(x):
-    if x.ndim > 2:
-        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {x.ndim}D")
-    return transpose(x, 0, 1) if x.ndim == 2 else x
+def t(input):
+    if input.ndim > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {input.ndim}D")
+    return _swap_dims(input, 0, 1, "TBackward0") if input.ndim == 2 else input
 
 
 def expand(x, *sizes):
@@ -182,13 +189,17 @@ def getitem(x, index):
 def _tensor_list(op, tensors):
     """A non-empty list of tensors on one device, in one dtype: ints meet floats as the float dtype."""
     tensors = list(tensors)
-    if not tensors:
-        raise RuntimeError(f"{op}(): expected a non-empty list of Tensors")
+    if not tensors:  # (PyTorch's words and types differ between the two)
+        if op == "stack":
+            raise RuntimeError("stack expects a non-empty TensorList")
+        raise ValueError(f"torch.{op}(): expected a non-empty list of Tensors")
     for t in tensors:
         if not isinstance(t, Tensor):
             raise TypeError(f"{op}(): expected a sequence of Tensors, but got {type(t).__name__}")
     _check_same_device_and_dtype(op, tensors)
     float_dtypes = [t.dtype for t in tensors if t._data.dtype.kind == "f"]
+    if len(set(float_dtypes)) > 1:  # (also when an integer tensor comes first)
+        _check_same_device_and_dtype(op, [t for t in tensors if t._data.dtype.kind == "f"])
     if float_dtypes:
         tensors = [t.to(float_dtypes[0]) for t in tensors]
     return tensors
@@ -225,6 +236,7 @@ concat = concatenate = cat
 @writes_out
 def stack(tensors, dim=0):
     tensors = _tensor_list("stack", tensors)
+    normalize_dim(dim, tensors[0].ndim + 1, "stack")  # (PyTorch checks the dim before the sizes)
     for i, t in enumerate(tensors):
         if tuple(t.shape) != tuple(tensors[0].shape):
             raise RuntimeError(
@@ -235,9 +247,28 @@ def stack(tensors, dim=0):
     return shape_ops.Stack(d)(*tensors)
 
 
-def split(x, split_size_or_sections, dim=0):
-    d = normalize_dim(dim, x.ndim, "split")
-    n = x.shape[d]
+def pieces(x, dim, sizes, node_name):
+    """``x`` cut along ``dim`` (normalised) into pieces of ``sizes`` (None: unbind's slices, the dim
+    dropped), all fed by one ``Pieces`` node, so that backward assembles x's gradient once, whatever
+    the number of pieces. ``node_name`` is PyTorch's: UnbindBackward0, SplitBackward0 or
+    SplitWithSizesBackward0."""
+    group = shape_ops.Pieces(node_name)
+    base = group(x)
+    n = x.shape[dim]
+    lead = (slice(None),) * dim
+    out, start = [], 0
+    for k, size in enumerate([1] * n if sizes is None else sizes):
+        index = lead + ((start,) if sizes is None else (slice(start, start + size),))
+        pads = [(0, 0)] * x.ndim
+        pads[dim] = (start, n - start - size)
+        out.append(shape_ops.Piece(group, k, index, pads)(base))
+        start += size
+    return tuple(out)
+
+
+def split(tensor, split_size_or_sections, dim=0):
+    d = normalize_dim(dim, tensor.ndim, "split")
+    n = tensor.shape[d]
     if isinstance(split_size_or_sections, int):
         if split_size_or_sections <= 0:
             raise RuntimeError(f"split: split_size must be positive, got {split_size_or_sections}")
@@ -251,20 +282,16 @@ def split(x, split_size_or_sections, dim=0):
                 f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's size at dimension "
                 f"{d}), but got split_sizes={sizes}"
             )
-    out, start = [], 0
-    for s in sizes:
-        index = (slice(None),) * d + (slice(start, start + s),)
-        out.append(getitem(x, index))
-        start += s
-    return tuple(out)
+    return pieces(tensor, d, sizes, "SplitBackward0" if isinstance(split_size_or_sections, int)
+                  else "SplitWithSizesBackward0")
 
 
-def chunk(x, chunks, dim=0):
+def chunk(input, chunks, dim=0):
     if chunks <= 0:
         raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
-    d = normalize_dim(dim, x.ndim, "chunk")
-    size = -(-x.shape[d] // chunks)
-    return split(x, builtins.max(size, 1), d)
+    d = normalize_dim(dim, input.ndim, "chunk")
+    size = -(-input.shape[d] // chunks)
+    return split(input, builtins.max(size, 1), d)
 
 
 def pad(x, pad, mode="constant", value=0.0):
@@ -276,7 +303,8 @@ def pad(x, pad, mode="constant", value=0.0):
     pads = [(0, 0)] * x.ndim
     for i in range(len(pad) // 2):
         pads[x.ndim - 1 - i] = (int(pad[2 * i]), int(pad[2 * i + 1]))
-    for i, (b, a) in enumerate(pads):
-        if x.shape[i] + b + a < 0:
-            raise RuntimeError(f"pad: resulting size of dim {i} would be {x.shape[i] + b + a} (input {list(x.shape)}, pad {list(pad)})")
+    for b, a, size in ((b, a, n) for (b, a), n in zip(pads, x.shape)):
+        # PyTorch first narrows each dim by its negative pads: a length below 0 is its error
+        if (b < 0 and size + b < 0) or (a < 0 and size + builtins.min(b, 0) + a < 0):
+            raise RuntimeError("pad: narrow(): length must be non-negative.")
     return shape_ops.ConstantPad(pads, value)(x)

@@ -13,7 +13,8 @@ from .printing import tensor_repr
 
 class Tensor:
     # _data: the raw NumPy/CuPy array (ops read it); ``data`` is PyTorch's Tensor view of it
-    __slots__ = ("_data", "_requires_grad", "grad", "grad_fn", "_version", "_hooks", "__weakref__")
+    # _grad: what ``grad`` reads; its setter checks an assigned gradient as PyTorch does
+    __slots__ = ("_data", "_requires_grad", "_grad", "grad_fn", "_version", "_hooks", "__weakref__")
     __array_priority__ = 1000  # so that ndarray <op> Tensor defers to Tensor
 
     def __init__(self, data=None, *, requires_grad=False):
@@ -25,7 +26,7 @@ class Tensor:
         elif not backend.is_array(data):
             data = np.asarray(data, dtype=get_default_dtype().np_dtype)
         self._data = data
-        self.grad = None
+        self._grad = None
         self.grad_fn = None
         self._version = [0]
         self._hooks = None
@@ -37,7 +38,7 @@ class Tensor:
         """Fast constructor used by ops: no checks, no copies."""
         t = object.__new__(cls)
         t._data = data
-        t.grad = None
+        t._grad = None
         t.grad_fn = grad_fn
         t._version = [0]
         t._hooks = None
@@ -64,6 +65,25 @@ class Tensor:
             raise RuntimeError(f"data set to a tensor of dtype {new.dtype} on a tensor that requires grad: only "
                                "floating point tensors can require gradients")
         self._data = new._data
+
+    @property
+    def grad(self):
+        """The gradient that ``backward`` accumulated into this tensor (None before any)."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, new):
+        """``t.grad = g``: None, or a Tensor of ``t``'s dtype, device type and size (PyTorch's checks)."""
+        if new is not None:
+            if not isinstance(new, Tensor):
+                raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type "
+                                f"{_c_type_name(type(new))}")
+            _check_assigned_grad(self, new)
+        self._grad = new
+
+    @grad.deleter
+    def grad(self):
+        self._grad = None
 
     @property
     def requires_grad(self):
@@ -119,6 +139,8 @@ class Tensor:
     @property
     def is_cuda(self):
         return self.device.type == "cuda"
+
+    is_xpu = is_mps = property(lambda self: False)  # (PyTorch's other accelerators: never here)
 
     def is_floating_point(self):
         return self._data.dtype.kind == "f"
@@ -252,6 +274,45 @@ class Tensor:
 
     def __reduce_ex__(self, protocol):
         raise TypeError("minitorch_cnn tensors are not pickled; use mt.save, which writes a safe format")
+
+# PyTorch's C++ names of the dtypes, as its messages about an assigned gradient print them
+_CPP_TYPE_NAMES = {"float16": "c10::Half", "float32": "float", "float64": "double", "int8": "signed char",
+                   "uint8": "unsigned char", "int16": "short int", "int32": "int", "int64": "long int", "bool": "bool"}
+
+
+def _c_type_name(cls):
+    """A type's name as CPython's ``tp_name`` holds it (what PyTorch prints): ``float``, ``Foo`` for a Python
+    class, ``numpy.ndarray`` for a type that an extension module defines."""
+    if cls.__flags__ & (1 << 9) or cls.__module__ == "builtins":  # (Py_TPFLAGS_HEAPTYPE: a Python class)
+        return cls.__name__
+    return f"{cls.__module__}.{cls.__name__}"
+
+
+def _check_assigned_grad(t, g):
+    """Refuse ``t.grad = g`` where PyTorch does: ``t`` itself, another dtype, device type or size."""
+    if g is t:
+        raise RuntimeError("can't assign Variable as its own grad")
+    if g._data.dtype != t._data.dtype:
+        raise RuntimeError(
+            f"attempting to assign a gradient with dtype '{_CPP_TYPE_NAMES[g.dtype.name]}' to a tensor with "
+            f"grad_dtype '{t.dtype.scalar_name}'. The gradient must match the tensor's grad_dtype (defaults to the "
+            "tensor's dtype). You can set the tensor's grad_dtype attribute with a specific dtype, or None to allow "
+            "any dtype. Set grad_dtype with caution. Diverging the dtypes of a tensor and its gradient may break "
+            "downstream systems that assume they match.")
+    if type(g._data) is not np.ndarray or type(t._data) is not np.ndarray:  # (two NumPy arrays: both on the CPU)
+        gdev, tdev = g.device, t.device
+        if gdev.type != tdev.type:
+            raise RuntimeError(f"attempting to assign a gradient with device type '{gdev.type}' to a tensor with "
+                               f"device type '{tdev.type}'. Please ensure that the gradient and the tensor are on the "
+                               "same device")
+        if gdev.index != tdev.index:
+            raise RuntimeError(f"attempting to assign a gradient located on device with index '{gdev.index}' to a "
+                               f"tensor located on device with index '{tdev.index}'. Please ensure that the gradient "
+                               "and the tensor are on the same device")
+    if g._data.shape != t._data.shape:
+        raise RuntimeError(f"attempting to assign a gradient of size '{list(g._data.shape)}' to a tensor of size "
+                           f"'{list(t._data.shape)}'. Please ensure that the gradient and the tensor are the same size")
+
 
 class Size(tuple):
     """``tensor.shape``: a tuple that prints like PyTorch's ``torch.Size``."""

@@ -117,8 +117,8 @@ class InPlaceMethods:
         self._write(out._data, op)
         if node is not None and node._saved_versions:
             node._saved_versions = [
-                (self._version, self._version[0], *entry[2:]) if entry[4] == -1 else entry
-                for entry in node._saved_versions if entry[4] == -1 or entry[0] is not self._version
+                (self._version, self._version[0], *entry[2:]) if entry[3] == -1 else entry
+                for entry in node._saved_versions if entry[3] == -1 or entry[0] is not self._version
             ]
         self.grad_fn, self._requires_grad = node, out._requires_grad
         return self

@@ -25,7 +25,8 @@ import collections
 
 import numpy as np
 
-from .safe_pickle import PLAIN_GLOBALS, BoundedUnpickler, CorruptFileError, Limits, UnsafeFileError, check_tree
+from .safe_pickle import (PLAIN_GLOBALS, BoundedUnpickler, CorruptFileError, Limits, UnsafeFileError, check_tree,
+                          weights_only_refusal)
 from .tensor import Tensor
 
 TORCH_PICKLE = "data.pkl"
@@ -89,10 +90,7 @@ class _TorchPickle:
             return _STORAGE_TYPES[name]
         if (module, name) in self.allowed:
             return self.allowed[(module, name)]
-        raise UnsafeFileError(
-            f"mt.load: '{self.name}' asks to import {module}.{name}, which is not part of a tensor checkpoint; "
-            "refusing to run it (only tensors, numbers, strings and dicts/lists/tuples of them load; save "
-            "model.state_dict(), not the model)")
+        raise UnsafeFileError(weights_only_refusal(self.name, f"{module}.{name}"))
 
     def persistent_load(self, pid):
         """('storage', type, key, location, numel) in a zip checkpoint; the legacy format adds a view."""

@@ -155,6 +155,8 @@ def _propagate(roots, retain_graph, capture, create_graph):
     capture_ids = {id(t.grad_fn if t.grad_fn is not None else t) for t in capture} if capture else None
     # gradients a .grad must not hold without a copy: one already given to a leaf, the caller's root gradients
     given_to_leaf = {id(g) for _, g in roots}
+    # whether a leaf needs more than "accumulate an array into .grad" (hooks are checked per leaf)
+    plain_leaves = capture_ids is None and not create_graph and not _ACCUMULATE_NODES
 
     def to_leaf(leaf, g):
         if capture_ids is not None:
@@ -169,21 +171,17 @@ def _propagate(roots, retain_graph, capture, create_graph):
         acc = _ACCUMULATE_NODES.get(id(leaf)) if _ACCUMULATE_NODES else None
         if acc is not None and acc._pre_hooks:
             g = _apply_node_prehooks(acc, g)
-        if leaf.grad is None:
-            if create_graph or type(g) is not np.ndarray or id(g) in given_to_leaf or not g.flags.owndata:
-                leaf.grad = _fresh(g, given_to_leaf)
-            else:  # (the common case, inline: an array nobody else holds)
-                given_to_leaf.add(id(g))
-                leaf.grad = Tensor._from_op(g, None)
+        if leaf._grad is None:
+            leaf._grad = _fresh(g, given_to_leaf)
         elif create_graph:  # out of place, so the sum is recorded too
-            leaf.grad = leaf.grad + g
+            leaf._grad = leaf._grad + g
         else:
-            leaf.grad._data = leaf.grad._data + g
+            leaf._grad._data = leaf._grad._data + g
         if acc is not None:
             for hook in list(acc._post_acc_hooks):
                 hook(leaf)
             for hook in list(acc._post_hooks):
-                hook((), (leaf.grad,))
+                hook((), (leaf._grad,))
 
     nodes = []
     for tensor, g in roots:
@@ -198,19 +196,10 @@ def _propagate(roots, retain_graph, capture, create_graph):
         g = grads.pop(id(node), None)
         if g is None:  # nothing flows here (e.g. a branch that only feeds unused outputs)
             continue
-        if node._hooks:
-            g = _apply_hooks(node._hooks, g)
-        if node._retained is not None and node._retained() is not None:  # retain_grad() on its output
-            t = node._retained()
-            if t.grad is None:
-                t.grad = _fresh(g, given_to_leaf)  # a leaf reached by the same gradient must copy it
-            else:
-                t.grad = t.grad + g if isinstance(g, Tensor) else Tensor._from_op(t.grad._data + g, None)
-        if node._pre_hooks:
-            g = _apply_node_prehooks(node, g)
-        if capture_ids is not None and id(node) in capture_ids:
-            captured[id(node)] = g
-        node._check_versions()
+        if node._hooks or node._retained is not None or node._pre_hooks or capture_ids is not None:
+            g = _before_node(node, g, given_to_leaf, capture_ids, captured)
+        if node._saved_versions:
+            node._check_versions()
         input_grads = node._backward_with_graph(g) if create_graph else node.backward(g)
         if not isinstance(input_grads, (tuple, list)):
             input_grads = (input_grads,)
@@ -221,9 +210,35 @@ def _propagate(roots, retain_graph, capture, create_graph):
                 continue
             if isinstance(parent, Function):
                 key = id(parent)
-                grads[key] = grads[key] + ig if key in grads else ig
-            else:
+                prev = grads.get(key)
+                grads[key] = ig if prev is None else prev + ig
+            elif not plain_leaves or parent._hooks:
                 to_leaf(parent, ig)
+            elif parent._grad is not None:  # (the common cases, inline: accumulate an array)
+                parent._grad._data = parent._grad._data + ig
+            elif type(ig) is np.ndarray and ig.flags.owndata and id(ig) not in given_to_leaf:
+                given_to_leaf.add(id(ig))  # an array nobody else holds becomes the .grad
+                parent._grad = Tensor._from_op(ig, None)
+            else:
+                parent._grad = _fresh(ig, given_to_leaf)
         if not retain_graph:
             node._release()
     return captured
+
+
+def _before_node(node, g, given_to_leaf, capture_ids, captured):
+    """What runs before a node's backward, when it has any: its output's tensor hooks and
+    ``retain_grad``, its pre-hooks, the capture of its gradient for ``autograd.grad``."""
+    if node._hooks:
+        g = _apply_hooks(node._hooks, g)
+    if node._retained is not None and node._retained() is not None:  # retain_grad() on its output
+        t = node._retained()
+        if t._grad is None:
+            t._grad = _fresh(g, given_to_leaf)  # a leaf reached by the same gradient must copy it
+        else:
+            t._grad = t._grad + g if isinstance(g, Tensor) else Tensor._from_op(t._grad._data + g, None)
+    if node._pre_hooks:
+        g = _apply_node_prehooks(node, g)
+    if capture_ids is not None and id(node) in capture_ids:
+        captured[id(node)] = g
+    return g

@@ -92,39 +92,35 @@ class Function:
         return out
 
     def _record_saved(self, inputs, out):
-        """Per saved array, where it came from: input ``i``, the output (-1) or forward (None); and the
-        version of each tensor among them, which backward checks (counters, not tensors, are kept)."""
+        """Per saved array, where it came from: input ``i``, the output (-1) or forward (None); and, for
+        each one that is a tensor's array, that tensor's version counter and its value now, which
+        backward checks (counters, not tensors, are kept)."""
         sources, versions = [], []
         out_data = out._data
-        for array in self.saved_tensors:
-            source = None
+        for k, array in enumerate(self.saved_tensors):
             if array is out_data:
-                source = -1
+                sources.append(-1)
+                versions.append((out._version, out._version[0], k, -1))
+                continue
+            for i, x in enumerate(inputs):
+                if isinstance(x, Tensor) and x._data is array:
+                    sources.append(i)
+                    versions.append((x._version, x._version[0], k, i))
+                    break
             else:
-                i = 0
-                for x in inputs:
-                    if type(x) is not Tensor and not isinstance(x, Tensor):
-                        i += 1
-                        continue
-                    if x._data is array:
-                        source = i
-                        break
-                    i += 1
-            sources.append(source)
-            if source is not None:
-                t = out if source == -1 else inputs[source]
-                versions.append((t._version, t._version[0], array.shape, array.dtype, source))
+                sources.append(None)
         self._saved_sources, self._saved_versions = sources, versions
 
     def _check_versions(self):
-        for counter, value, shape, dtype, source in self._saved_versions:
+        for counter, value, k, source in self._saved_versions:
             if counter[0] != value:
+                array = self.saved_tensors[k]
                 producer = self if source == -1 else self.parents[source]
                 which = (f", which is output 0 of {re.sub(r'Backward[0-9]*$', '', producer.name())},"
                          if isinstance(producer, Function) else "")
                 raise RuntimeError(
                     f"one of the variables needed for gradient computation has been modified by an "
-                    f"inplace operation: [{_type_name(dtype)} {list(shape)}]{which} is at version "
+                    f"inplace operation: [{_type_name(array.dtype)} {list(array.shape)}]{which} is at version "
                     f"{counter[0]}; expected version {value} instead. Hint: it was changed in place (add_, "
                     f"mul_, relu_, an optimizer step, ...) after the forward pass saved it; change it after "
                     f"backward, or use the out-of-place op."

@@ -17,17 +17,23 @@ from .. import functions as T
 from ..autograd.grad_mode import no_grad
 from ..backend import get_array_module
 from ..ops import activation, conv, dropout as dropout_ops, linalg as linalg_ops, norm, padding as padding_ops, pool
+from ..ops import conv_transpose
 from ..ops.im2col import pair, pool_out_size
-from ..ops.interpolate import Resample2d, linear_matrix, linear_weights, nearest_index, nearest_matrix
+from ..ops.interpolate import (Resample2d, linear_matrix, linear_weights, nearest_index, nearest_matrix,
+                               vectorised_kernel)
 from ..tensor import Tensor
-from .functional_losses import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, l1_loss,  # noqa: F401
-                                mse_loss, nll_loss, smooth_l1_loss)
+from ._checks import floating_only, no_bool, scalar_for
+from .functional_losses import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy,  # noqa: F401
+                                huber_loss, kl_div, l1_loss, mse_loss, nll_loss, smooth_l1_loss)
 
 __all__ = [
     "adaptive_avg_pool2d", "adaptive_max_pool2d", "avg_pool2d", "batch_norm", "binary_cross_entropy",
-    "binary_cross_entropy_with_logits", "conv2d", "cross_entropy", "dropout", "dropout2d", "elu", "flatten", "gelu",
-    "hardtanh", "interpolate", "l1_loss", "leaky_relu", "linear", "local_response_norm", "log_softmax",
-    "max_pool2d", "mse_loss", "nll_loss", "one_hot", "pad", "relu", "relu6", "sigmoid", "silu", "smooth_l1_loss",
+    "binary_cross_entropy_with_logits", "conv2d", "conv_transpose1d", "conv_transpose2d", "cross_entropy",
+    "dropout", "dropout2d", "elu", "flatten", "gelu",
+    "hardtanh", "huber_loss", "interpolate", "kl_div", "l1_loss", "leaky_relu", "linear", "local_response_norm",
+    "log_softmax",
+    "max_pool2d", "mse_loss", "nll_loss", "one_hot", "pad", "pixel_shuffle", "pixel_unshuffle",
+    "relu", "relu6", "sigmoid", "silu", "smooth_l1_loss",
     "softmax", "tanh",
 ]
 
@@ -64,6 +70,18 @@ def linear(input, weight, bias=None):
     """y = x W^T + b. input (*, in), weight (out, in), bias (out,) or anything that expands to y's shape."""
     _check_tensor("linear", "input", input)
     _check_tensor("linear", "weight", weight)
+    if weight.ndim > 2:
+        raise RuntimeError(f"linear: t() expects a tensor with <= 2 dimensions, but self is {weight.ndim}D")
+    if input.ndim == 0 or weight.ndim == 0:
+        raise RuntimeError(f"linear: both arguments to linear need to be at least 1D, but they are {input.ndim}D and "
+                           f"{weight.ndim}D")
+    # PyTorch's addmm path (2-D input, or a contiguous input with a 1-D bias) needs a 2-D weight
+    if weight.ndim == 1 and bias is not None and (input.ndim == 2 or (
+            bias.ndim == 1 and input._data.flags.c_contiguous)):
+        raise RuntimeError("linear: mat2 must be a matrix, got 1-D tensor")
+    if input.dtype is not weight.dtype:
+        raise RuntimeError(f"linear: expected m1 and m2 to have the same dtype, but got: {_cpp_name(input)} != "
+                           f"{_cpp_name(weight)}")
     if input.ndim >= 1 and weight.ndim == 2 and input.shape[-1] != weight.shape[1]:
         rows = int(np.prod(input.shape[:-1], dtype=np.int64))
         raise RuntimeError(f"linear: mat1 and mat2 shapes cannot be multiplied ({rows}x{input.shape[-1]} and "
@@ -164,6 +182,109 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     return _unbatch(out, squeeze)
 
 
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """2-D transposed convolution (conv2d's input gradient). input (N, C_in, H, W) or (C_in, H, W);
+    weight (C_in, C_out/groups, kh, kw); out H_out = (H-1)*stride - 2*padding + dilation*(kh-1) + output_padding + 1."""
+    return _conv_transpose("conv_transpose2d", 2, input, weight, bias, stride, padding, output_padding, groups,
+                           dilation)
+
+
+def _int_tuple(op, name, value, spatial):
+    """An int (one per spatial axis) or a tuple/list of ints, as PyTorch's argument parser takes them."""
+    is_int = lambda v: isinstance(v, (int, np.integer)) and not isinstance(v, bool)  # noqa: E731
+    if is_int(value):
+        return (int(value),) * spatial
+    if isinstance(value, (tuple, list)) and builtins.all(is_int(v) for v in value):
+        return tuple(int(v) for v in value)
+    raise TypeError(f"{op}(): argument '{name}' must be tuple of ints, not {type(value).__name__}")
+
+
+def _conv_transpose(op, spatial, input, weight, bias, stride, padding, output_padding, groups, dilation):
+    """conv_transpose1d/2d: PyTorch's checks in its order and words, then one ConvTranspose2d (1-D: height 1)."""
+    _check_tensor(op, "input", input)
+    _check_tensor(op, "weight", weight)
+    if bias is not None:
+        _check_tensor(op, "bias", bias)
+    given = {name: _int_tuple(op, name, value, spatial) for name, value in
+             (("stride", stride), ("padding", padding), ("dilation", dilation), ("output_padding", output_padding))}
+    if not isinstance(groups, (int, np.integer)) or isinstance(groups, bool):
+        raise TypeError(f"{op}(): argument 'groups' must be int, not {type(groups).__name__}")
+    if input.ndim not in (spatial + 1, spatial + 2):
+        raise RuntimeError(f"{op}: Expected {spatial + 1}D (unbatched) or {spatial + 2}D (batched) input to {op}, but "
+                           f"got input of size: {list(input.shape)}")
+    squeeze = input.ndim == spatial + 1
+    x = T.unsqueeze(input, 0) if squeeze else input
+    if weight.ndim < 3:
+        raise RuntimeError(f"{op}: weight should have at least three dimensions")
+    dims = weight.ndim - 2  # (PyTorch sizes every argument by the weight)
+    for name, value in given.items():
+        if len(value) not in (1, dims):
+            raise RuntimeError(f"{op}: expected {name} to be a single integer value or a list of {dims} values to "
+                               f"match the convolution dimensions, but got {name}={list(value)}")
+        given[name] = value * dims if len(value) == 1 else value
+    stride, padding, dilation, output_padding = given.values()
+    if groups <= 0:
+        raise RuntimeError(f"{op}: non-positive groups is not supported")
+    for bad, message in ((builtins.min(padding) < 0, "negative padding is not supported"),
+                         (builtins.min(output_padding) < 0, "negative output_padding is not supported"),
+                         (builtins.min(stride) <= 0, "non-positive stride is not supported"),
+                         (builtins.min(dilation) < 0, "dilation should be greater than zero")):
+        if bad:
+            raise RuntimeError(f"{op}: {message}")
+    shape = list(weight.shape)
+    if weight.ndim != x.ndim:
+        raise RuntimeError(f"{op}: Expected {weight.ndim}-dimensional input for {weight.ndim}-dimensional weight "
+                           f"{shape}, but got {x.ndim}-dimensional input of size {list(x.shape)} instead")
+    if shape[0] < groups:
+        raise RuntimeError(f"{op}: Given groups={groups}, expected weight to be at least {groups} at dimension 0, but "
+                           f"got weight of size {shape} instead")
+    if shape[0] % groups:  # (PyTorch's message has the double brackets)
+        raise RuntimeError(f"{op}: Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, "
+                           f"but got weight of size [{shape}] instead")
+    if x.shape[1] != shape[0]:
+        raise RuntimeError(f"{op}: Given transposed=1, weight of size {shape}, expected input{list(x.shape)} to have "
+                           f"{shape[0]} channels, but got {x.shape[1]} channels instead")
+    if bias is not None and (bias.ndim != 1 or bias.shape[0] != shape[1] * groups):
+        raise RuntimeError(f"{op}: Given transposed=1, weight of size {shape}, expected bias to be 1-dimensional with "
+                           f"{shape[1] * groups} elements, but got bias of size {list(bias.shape)} instead")
+    if x.numel() == 0 and x.shape[0] and x.shape[1]:
+        raise RuntimeError(f"{op}: Only zero batch or zero channel inputs are supported, but got input shape: "
+                           f"{list(x.shape)}")
+    if spatial == 1:  # the 2-D op with a height of 1 (PyTorch's own checks below name that height too)
+        x, weight = T.unsqueeze(x, 2), T.unsqueeze(weight, 2)
+        stride, padding, dilation = (1,) + stride, (0,) + padding, (1,) + dilation
+        output_padding = (0,) + output_padding
+    (kh, kw), (sh, sw), (dh, dw), (oph, opw) = weight.shape[2:], stride, dilation, output_padding
+    if kh <= 0 or kw <= 0:
+        raise RuntimeError(f"{op}: kernel size should be greater than zero, but got kernel_height: {kh} kernel_width: "
+                           f"{kw}")
+    if dh <= 0 or dw <= 0:
+        raise RuntimeError(f"{op}: dilation should be greater than zero, but got dilation_height: {dh}, "
+                           f"dilation_width: {dw}")
+    if not ((opw < sw or opw < dw) and (oph < sh or oph < dh)):
+        raise RuntimeError(f"{op}: output padding must be smaller than either stride or dilation, but got "
+                           f"output_padding_height: {oph} output_padding_width: {opw} stride_height: {sh} "
+                           f"stride_width: {sw} dilation_height: {dh} dilation_width: {dw}")
+    if weight.numel() == 0:
+        raise RuntimeError(f"{op}: non-empty 2D or 4D weight tensor expected, but got: {list(weight.shape)}")
+    out_hw = [conv_transpose.conv_transpose_out_size(*a)
+              for a in zip(x.shape[2:], (kh, kw), stride, padding, output_padding, dilation)]
+    if builtins.min(out_hw) < 1:
+        raise RuntimeError(f"{op}: Given input size per channel: ({x.shape[2]} x {x.shape[3]}). Calculated output "
+                           f"size per channel: ({out_hw[0]} x {out_hw[1]}). Output size is too small")
+    if x.shape[0] == 0:  # an empty batch: no products to sum (the graph still reaches x and weight)
+        zero = (T.sum(x) + T.sum(weight)) * 0.0
+        xp = get_array_module(x._data)
+        out = Tensor._from_op(xp.zeros((0, shape[1] * groups, *out_hw), dtype=x._data.dtype), None) + zero
+        if bias is not None:
+            out = out + T.reshape(bias, (1, -1, 1, 1))
+    else:
+        out = conv_transpose.ConvTranspose2d(stride, padding, output_padding, dilation, groups)(x, weight, bias)
+    if spatial == 1:
+        out = T.squeeze(out, 2)
+    return _unbatch(out, squeeze)
+
+
 # ------------------------------------------------------------------ pooling
 _POOL_ARG_RULES = {"kernel_size": "must either be a single int, or a tuple of two ints",
                    "stride": "must either be omitted, a single int, or a tuple of two ints",
@@ -181,13 +302,30 @@ def _pool_pair(op, name, value):
     return _pair_of_ints(op, name, value)
 
 
-def _pool_args(op, kernel_size, stride, padding, dilation):
+def _pool_args(op, input, kernel_size, stride, padding, dilation, divisor_override=None):
+    """The pooling arguments as pairs, and the input as (N, C, H, W), checked in PyTorch's order: argument
+    types and lengths, the input's rank, then per dim (H, W) a zero stride and the padding against the
+    dilated kernel, then kernel, stride and dilation signs, empty C/H/W, and the padding against the kernel."""
+    _check_tensor(op, "input", input)
     kernel = _pool_pair(op, "kernel_size", kernel_size)
     stride = kernel if stride is None or (isinstance(stride, (list, tuple)) and not stride) else \
         _pool_pair(op, "stride", stride)
     padding, dilation = _pool_pair(op, "padding", padding), _pool_pair(op, "dilation", dilation)
-    if 0 in stride:
-        raise RuntimeError(f"{op}: stride should not be zero")
+    if divisor_override is not None and divisor_override == 0:
+        raise RuntimeError(f"{op}: divisor must be not zero")
+    if op == "max_pool2d" and input.ndim not in (3, 4):
+        raise RuntimeError(f"{op}: non-empty 3D or 4D (batch mode) tensor expected for input")
+    if input.ndim < 3:  # (PyTorch reads input.size(-3) first)
+        n = builtins.max(input.ndim, 1)
+        raise IndexError(f"{op}: Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got -3)")
+    for k, st, p, d in zip(kernel, stride, padding, dilation):
+        if st == 0:
+            raise RuntimeError(f"{op}: stride should not be zero")
+        if p < 0:
+            raise RuntimeError(f"{op}: pad must be non-negative, but got pad: {p}")
+        if p > (d * (k - 1) + 1) // 2:
+            raise RuntimeError(f"{op}: pad should be at most half of effective kernel size, but got pad={p}, "
+                               f"kernel_size={k} and dilation={d}")
     if builtins.min(kernel) <= 0:
         raise RuntimeError(f"{op}: kernel size should be greater than zero, but got kH: {kernel[0]} kW: {kernel[1]}")
     if builtins.min(stride) < 0:
@@ -195,50 +333,86 @@ def _pool_args(op, kernel_size, stride, padding, dilation):
     if builtins.min(dilation) <= 0:
         raise RuntimeError(f"{op}: dilation should be greater than zero, but got dilationH: {dilation[0]} "
                            f"dilationW: {dilation[1]}")
-    for k, p, d in zip(kernel, padding, dilation):
-        if p < 0:
-            raise RuntimeError(f"{op}: pad must be non-negative, but got pad: {p}")
-        if 2 * p > d * (k - 1) + 1:
-            raise RuntimeError(f"{op}: pad should be at most half of effective kernel size, but got pad={p}, "
-                               f"kernel_size={k} and dilation={d}")
+    if input.ndim not in (3, 4) or 0 in input.shape[-3:]:
+        raise RuntimeError(f"{op}: Expected 3D or 4D (batch mode) tensor with optional 0 dim batch size for input, "
+                           f"but got:{list(input.shape)}")
     if builtins.any(2 * p > k for k, p in zip(kernel, padding)):  # PyTorch's second check ignores dilation
         raise RuntimeError(f"{op}: pad should be smaller than or equal to half of kernel size, but got padW = "
                            f"{padding[1]}, padH = {padding[0]}, kW = {kernel[1]}, kH = {kernel[0]}")
-    return kernel, stride, padding, dilation
-
-
-def _pool_input(op, input):
-    """(N, C, H, W) or unbatched (C, H, W) with non-empty C, H, W (N may be 0), as PyTorch's pooling wants."""
-    x, squeeze = _batched(op, input)
-    if 0 in x.shape[1:]:
-        raise RuntimeError(f"{op}: Expected 3D or 4D (batch mode) tensor with optional 0 dim batch size for input, "
-                           f"but got:{list(input.shape)}")
-    return x, squeeze
+    x, squeeze = (T.unsqueeze(input, 0), True) if input.ndim == 3 else (input, False)
+    return x, squeeze, kernel, stride, padding, dilation
 
 
 def _pool_geometry(op, x, kernel, stride, padding, dilation, ceil_mode):
-    """Output size and per-side padding; bottom/right grow so the last (ceil_mode) window fits."""
+    """Output size, and per axis the pieces the op walks (``_pool_pieces``)."""
     out = tuple(pool_out_size(s, k, st, p, d, ceil_mode)
                 for s, k, st, p, d in zip(x.shape[2:], kernel, stride, padding, dilation))
     if builtins.min(out) < 1:
         raise RuntimeError(f"{op}: Given input size: ({x.shape[1]}x{x.shape[2]}x{x.shape[3]}). Calculated output "
                            f"size: ({x.shape[1]}x{out[0]}x{out[1]}). Output size is too small")
-    pads = tuple((p, builtins.max(p, (o - 1) * st + d * (k - 1) + 1 - s - p))
-                 for s, o, k, st, p, d in zip(x.shape[2:], out, kernel, stride, padding, dilation))
-    return out, pads
+    return out, [_pool_pieces(*axis) for axis in zip(x.shape[2:], out, kernel, stride, padding, dilation)]
+
+
+def _pool_crop(size, out, kernel, stride, padding, dilation):
+    """(kernel, (before, after)) along one axis, keeping only the kernel offsets that some window reads
+    inside the input: the others read padding alone, which never changes a max or a sum (PyTorch clips
+    each window to the input). A kernel and padding of 10**9 around a few pixels so walk a few offsets on a
+    slightly padded image. ``after`` is just what the last window (ceil_mode) reaches."""
+    last = builtins.min(kernel, (size - 1 + padding) // dilation + 1)  # window 0's last offset inside, + 1
+    first = builtins.min(builtins.max(0, -(-(padding - (out - 1) * stride) // dilation)), padding // dilation)
+    kernel = builtins.max(last, first + 1) - first
+    before = padding - first * dilation
+    return kernel, (before, builtins.max(0, (out - 1) * stride - before + (kernel - 1) * dilation + 1 - size))
+
+
+def _pool_pieces(size, out, kernel, stride, padding, dilation):
+    """[(o0, o1, skip, kernel, (before, after))]: outputs o0..o1-1 along one axis pool the input from
+    index ``skip`` on with that kernel and padding (``_pool_crop``). One piece, unless ceil_mode's extra
+    window lies a huge stride past the first: the offsets between them would then be walked for nothing,
+    so each window is its own piece (padding <= kernel/2 keeps the crop of a single piece within 2*size/d
+    + 4 offsets, and leaves at most two windows when the stride exceeds the input)."""
+    whole = _pool_crop(size, out, kernel, stride, padding, dilation)
+    if whole[0] <= 2 * size // dilation + 4:
+        return [(0, out, 0) + whole]
+    skips = [builtins.max(0, o * stride - padding) for o in range(out)]
+    return [(o, o + 1, skip) + _pool_crop(size - skip, 1, kernel, stride, builtins.max(0, padding - o * stride),
+                                          dilation) for o, skip in enumerate(skips)]
+
+
+def _pool_walk(x, pieces, pool_piece):
+    """Run ``pool_piece(sub_input, kernel, pads, out_size, (o0, o1) per axis)`` on every pair of pieces and
+    put the outputs side by side; the common single piece is one call on x itself."""
+    rows = []
+    for h0, h1, skip_h, kh, pads_h in pieces[0]:
+        row = [pool_piece(x[:, :, skip_h:, skip_w:] if skip_h or skip_w else x, (kh, kw), (pads_h, pads_w),
+                          (h1 - h0, w1 - w0), ((h0, h1), (w0, w1)), (skip_h, skip_w))
+               for w0, w1, skip_w, kw, pads_w in pieces[1]]
+        rows.append(row[0] if len(row) == 1 else T.cat(row, 3))
+    return rows[0] if len(rows) == 1 else T.cat(rows, 2)
 
 
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
     """Max over each window (padding reads as -inf). With return_indices also the flat h*W+w argmax."""
-    x, squeeze = _pool_input("max_pool2d", input)
-    kernel, stride, padding, dilation = _pool_args("max_pool2d", kernel_size, stride, padding, dilation)
-    out_size, pads = _pool_geometry("max_pool2d", x, kernel, stride, padding, dilation, ceil_mode)
-    fn = pool.MaxPool2d(kernel, stride, pads, dilation, out_size, return_indices)
-    out = _unbatch(fn(x), squeeze)
+    x, squeeze, kernel, stride, padding, dilation = _pool_args("max_pool2d", input, kernel_size, stride, padding,
+                                                               dilation)
+    out_size, pieces = _pool_geometry("max_pool2d", x, kernel, stride, padding, dilation, ceil_mode)
+    xp, width, indices = get_array_module(x._data), x.shape[3], []
+
+    def pool_piece(sub, walked, pads, size, _, skip):
+        fn = pool.MaxPool2d(walked, stride, pads, dilation, size, return_indices)
+        out = fn(sub)
+        if return_indices:  # the piece's own flat h*w, back to the input's
+            flat = fn.indices
+            indices.append(flat if skip == (0, 0) else
+                           (flat // sub.shape[3] + skip[0]) * width + flat % sub.shape[3] + skip[1])
+        return out
+
+    out = _unbatch(_pool_walk(x, pieces, pool_piece), squeeze)
     if not return_indices:
         return out
-    indices = Tensor._from_op(fn.indices, None)
-    return out, _unbatch(indices, squeeze)
+    per_row = len(pieces[1])
+    rows = [xp.concatenate(indices[r:r + per_row], axis=3) for r in range(0, len(indices), per_row)]
+    return out, _unbatch(Tensor._from_op(xp.concatenate(rows, axis=2), None), squeeze)
 
 
 def _avg_divisor(xp, size, out, kernel, stride, padding, count_include_pad):
@@ -255,25 +429,29 @@ def _avg_divisor(xp, size, out, kernel, stride, padding, count_include_pad):
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
                divisor_override=None):
     """Mean over each window; see ``_avg_divisor`` for what is counted."""
-    x, squeeze = _pool_input("avg_pool2d", input)
-    kernel, stride, padding, _ = _pool_args("avg_pool2d", kernel_size, stride, padding, 1)
-    out_size, pads = _pool_geometry("avg_pool2d", x, kernel, stride, padding, (1, 1), ceil_mode)
+    x, squeeze, kernel, stride, padding, _ = _pool_args("avg_pool2d", input, kernel_size, stride, padding, 1,
+                                                        divisor_override)
+    out_size, pieces = _pool_geometry("avg_pool2d", x, kernel, stride, padding, (1, 1), ceil_mode)
     if divisor_override is not None:
-        if divisor_override == 0:
-            raise RuntimeError("avg_pool2d: divisor must be not zero")
         divisor = divisor_override
     else:
         xp = get_array_module(x._data)
         rows, cols = (_avg_divisor(xp, s, o, k, st, p, count_include_pad)
                       for s, o, k, st, p in zip(x.shape[2:], out_size, kernel, stride, padding))
         divisor = xp.outer(rows, cols).astype(x._data.dtype)
-    out = pool.AvgPool2d(kernel, stride, pads, out_size, divisor)(x)
-    return _unbatch(out, squeeze)
+    def pool_piece(sub, walked, pads, size, window, _):
+        part = divisor if builtins.isinstance(divisor, (int, float)) else \
+            divisor[window[0][0]:window[0][1], window[1][0]:window[1][1]]
+        return pool.AvgPool2d(walked, stride, pads, size, part)(sub)
+
+    return _unbatch(_pool_walk(x, pieces, pool_piece), squeeze)
 
 
 def _adaptive_input(op, input, output_size, empty_channels_ok):
     """Input as (N, C, H, W) and the output size, with PyTorch's checks and messages."""
     _check_tensor(op, "input", input)
+    if isinstance(output_size, (tuple, list)) and input.ndim <= len(output_size):  # (PyTorch's Python check)
+        raise ValueError(f"{op}: Input dimension should be at least {len(output_size) + 1}")
     if input.ndim not in (3, 4):
         raise RuntimeError(f"{op}(): Expected 3D or 4D tensor, but got: {list(input.shape)}")
     size = pair(output_size)
@@ -291,11 +469,9 @@ def _adaptive_input(op, input, output_size, empty_channels_ok):
         if input.shape[dim] == 0:
             raise RuntimeError(f"{op}(): Expected input to have non-zero size for non-batch dimensions, but input "
                                f"has sizes {list(input.shape)} with dimension {dim} being empty")
-    if input._data.dtype.kind not in "fc":
-        if op == "adaptive_avg_pool2d":
-            raise RuntimeError(f"{op}: mean(): could not infer output dtype. Input dtype must be either a floating "
-                               f"point or complex dtype. Got: {_torch_type_name(input)}")
-        raise NotImplementedError(f"\"{op}\" not implemented for '{_torch_type_name(input)}'")
+    if input._data.dtype.kind not in "fc" and (op != "adaptive_avg_pool2d" or builtins.min(size) > 0):
+        # (an adaptive average pooling to nothing returns before PyTorch's kernel looks at the dtype)
+        raise NotImplementedError(f"{op}: \"{op}\" not implemented for '{_torch_type_name(input)}'")
     x, squeeze = (T.unsqueeze(input, 0), True) if input.ndim == 3 else (input, False)
     size = tuple(int(s) for s in size)
     _check_output_size(op, tuple(x.shape[:2]) + size, x._data.dtype)
@@ -318,6 +494,12 @@ def _check_output_size(op, shape, dtype):
                            f"(output of size {list(shape)})")
 
 
+def _cpp_name(t):
+    """PyTorch's C++ name of a tensor's dtype, as some of its messages print it."""
+    return {"int64": "long int", "int32": "int", "float32": "float", "float64": "double", "float16": "c10::Half",
+            "bool": "bool", "uint8": "unsigned char", "int16": "short int", "int8": "signed char"}[t.dtype.name]
+
+
 def _torch_type_name(t):
     """PyTorch's scalar-type name in its messages: 'Long', 'Float', 'Bool' ..."""
     return {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool",
@@ -327,13 +509,13 @@ def _torch_type_name(t):
 def adaptive_avg_pool2d(input, output_size):
     """Average over PyTorch's adaptive bins [floor(i*H/OH), ceil((i+1)*H/OH))."""
     _check_tensor("adaptive_avg_pool2d", "input", input)
-    if pair(output_size) == (1, 1) and input.ndim >= 2 and input._data.dtype.kind == "f":
+    if pair(output_size) == (1, 1) and input.ndim > (2 if isinstance(output_size, (tuple, list)) else 1):
         return T.mean(input, (-2, -1), keepdim=True)  # PyTorch's shortcut: any leading dims, NaN when empty
     x, squeeze, (oh, ow) = _adaptive_input("adaptive_avg_pool2d", input, output_size, empty_channels_ok=True)
     xp = get_array_module(x._data)
-    if x.numel() == 0:  # no images or no channels: an empty result, however many bins
+    if x.numel() == 0 or oh * ow == 0:  # nothing in or nothing out: an empty result of the input's dtype
         empty = Tensor._from_op(xp.zeros(tuple(x.shape[:2]) + (oh, ow), dtype=x._data.dtype), None)
-        return _unbatch(empty + T.sum(x) * 0.0, squeeze)
+        return _unbatch(empty + T.sum(x) * 0.0 if x.dtype.is_floating_point else empty, squeeze)
     a_h = pool.averaging_matrix(xp, x.shape[2], oh, x._data.dtype)
     a_w = pool.averaging_matrix(xp, x.shape[3], ow, x._data.dtype)
     return _unbatch(pool.AdaptiveAvgPool2d(a_h, a_w)(x), squeeze)
@@ -358,24 +540,37 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     running = (1 - momentum) * running + momentum * batch. Otherwise use the running statistics.
     """
     _check_tensor("batch_norm", "input", input)
+    if training:  # PyTorch's Python-level checks come first: values per channel, then eps
+        if input.ndim == 0:
+            raise IndexError("batch_norm: tuple index out of range")
+        if input.shape[0] * math.prod(input.shape[2:]) == 1:
+            raise ValueError(f"batch_norm: Expected more than 1 value per channel when training, got input size "
+                             f"torch.Size({list(input.shape)})")
+    if training and not eps > 0:
+        raise ValueError(f"batch_norm: batch_norm eps must be positive during training, but got {eps}")
+    if not eps >= 0:
+        raise ValueError(f"batch_norm: batch_norm eps must be non-negative, but got {eps}")
     if input.numel() == 0 and input.ndim >= 1:  # no values: nothing to normalise, the statistics stay as they are
         return input * 1
-    if input.ndim < 2:
-        raise ValueError(f"batch_norm: expected 2D or higher input (N, C, ...), got size {list(input.shape)}")
     if not isinstance(momentum, (int, float)):
         raise TypeError(f"batch_norm(): argument 'momentum' must be float, not {type(momentum).__name__}")
-    if input._data.dtype.kind not in "fc":
-        raise NotImplementedError(f"\"batch_norm\" not implemented for '{_torch_type_name(input)}'")
-    c = input.shape[1]
+    c = input.shape[1] if input.ndim > 1 else 0  # (PyTorch counts no channels below 2-D)
     for name, t in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight),
                     ("bias", bias)):
-        if t is not None and tuple(t.shape) != (c,):
+        if t is not None and t.numel() != c:
             raise RuntimeError(f"batch_norm: {name} should contain {c} elements not {t.numel()} "
                                f"(input of size {list(input.shape)})")
+    if not training and (running_mean is None or running_var is None):
+        raise RuntimeError("batch_norm: running_mean must be defined in evaluation mode")
+    if input.ndim < 2:
+        raise IndexError(f"batch_norm: Dimension out of range (expected to be in range of [-1, 0], but got 1)")
+    if input._data.dtype.kind not in "fc":
+        raise NotImplementedError(f"\"batch_norm\" not implemented for '{_torch_type_name(input)}'")
+    params = [t for t in (running_mean, running_var, weight, bias) if t is not None]
+    if input.dtype.name == "float16" and any(t.dtype.name == "float32" for t in params):
+        # PyTorch's mixed precision: half input, float32 statistics and affine, computed in float32
+        return batch_norm(input.float(), running_mean, running_var, weight, bias, training, momentum, eps).half()
     count = input.numel() // c
-    if training and count == 1:
-        raise ValueError(f"batch_norm: Expected more than 1 value per channel when training, got input size "
-                         f"{list(input.shape)}")
     if not training:
         if running_mean is None or running_var is None:
             raise RuntimeError("batch_norm: running_mean and running_var must be defined in evaluation mode")
@@ -424,6 +619,8 @@ def _check_p(op, p, input=None, training=True):
     if training and 0 < p < 1 and input is not None and input._data.dtype.kind not in "fc" and input.numel():
         raise RuntimeError(f"{op}: result type Float can't be cast to the desired output type "
                            f"{_torch_type_name(input)}")
+    if op == "dropout2d" and training and 0 < p < 1 and input.numel() and input.ndim < 2:
+        raise RuntimeError("dropout2d: Feature dropout requires at least 2 dimensions in the input")
 
 
 def dropout(input, p=0.5, training=True, inplace=False):
@@ -433,7 +630,7 @@ def dropout(input, p=0.5, training=True, inplace=False):
     """
     _check_tensor("dropout", "input", input)
     _check_p("dropout", p, input, training)
-    if not training or p == 0:
+    if not training or p == 0 or input.numel() == 0:
         return input
     mask = dropout_ops.keep_mask(input.shape, p, input._data.dtype, input._data)
     return dropout_ops.Dropout(mask)(input)
@@ -446,7 +643,7 @@ def dropout2d(input, p=0.5, training=True, inplace=False):
     if input.ndim not in (3, 4):
         warnings.warn(f"dropout2d: Received a {input.ndim}-D input to dropout2d, which is deprecated and will "
                       f"result in an error in a future release.")
-    if not training or p == 0:
+    if not training or p == 0 or input.numel() == 0:
         return input
     if input.ndim == 3:
         warnings.warn("dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D dropout "
@@ -459,34 +656,42 @@ def dropout2d(input, p=0.5, training=True, inplace=False):
 
 # ------------------------------------------------------------------ activations
 def relu(input, inplace=False):
+    no_bool("relu", input, "Boolean inputs not supported for relu")
     return activation.ReLU()(input)
 
 
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     if min_val > max_val:
         raise ValueError("hardtanh: min_val cannot be greater than max_val")
+    no_bool("hardtanh", input, "Bool inputs not supported for hardtanh")
+    if not (input.dtype.is_floating_point and math.isnan(min_val + max_val)):  # (a NaN bound: all NaN)
+        min_val, max_val = scalar_for("hardtanh", input, min_val), scalar_for("hardtanh", input, max_val)
     return activation.Hardtanh(min_val, max_val)(input)
 
 
 def relu6(input, inplace=False):
-    return activation.Hardtanh(0.0, 6.0)(input)
+    return hardtanh(input, 0.0, 6.0)
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
+    floating_only("leaky_relu", "leaky_relu_cpu", input)
     return activation.LeakyReLU(negative_slope)(input)
 
 
 def elu(input, alpha=1.0, inplace=False):
+    floating_only("elu", "elu_cpu", input)
     return activation.ELU(alpha)(input)
 
 
 def gelu(input, approximate="none"):
     if approximate not in ("none", "tanh"):
         raise RuntimeError(f"gelu: approximate argument must be either none or tanh, got '{approximate}'")
+    floating_only("gelu", "GeluKernelImpl", input)
     return activation.GELU(approximate)(input)
 
 
 def silu(input, inplace=False):
+    floating_only("silu", "silu_cpu", input)
     return activation.SiLU()(input)
 
 
@@ -507,43 +712,50 @@ def _softmax_dim(op, ndim, dim):
     return 0 if ndim in (0, 1, 3) else 1
 
 
-def _check_softmax(op, input, dim):
-    """PyTorch's dim check; True when there is nothing to normalise (no elements: their max has no identity)."""
+def _check_softmax(op, input, dim, dtype=None):
+    """PyTorch's checks: the dim, then (for a non-empty input without ``dtype``) a floating input, which its
+    kernel names by whether dim is the last; True when there is nothing to normalise (an empty result of the
+    input's dtype, as PyTorch's)."""
     _check_tensor(op, "input", input)
     n = builtins.max(input.ndim, 1)
     if not isinstance(dim, (int, np.integer)) or not -n <= dim < n:
         raise IndexError(f"{op}: Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})")
+    if input.numel() and dtype is None:
+        floating_only(op, f"{op}_{'lastdim_' if dim % n == n - 1 else ''}kernel_impl", input)
     return input.numel() == 0
 
 
 def softmax(input, dim=None, _stacklevel=3, dtype=None):
     dim = _softmax_dim("softmax", input.ndim, dim)
-    if _check_softmax("softmax", input, dim):
-        return input * 1.0
+    if _check_softmax("softmax", input, dim, dtype):
+        return T.clone(input if dtype is None else input.to(dtype))
     return T.softmax(input, dim, dtype=dtype)
 
 
 def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
     dim = _softmax_dim("log_softmax", input.ndim, dim)
-    if _check_softmax("log_softmax", input, dim):
-        return input * 1.0
+    if _check_softmax("log_softmax", input, dim, dtype):
+        return T.clone(input if dtype is None else input.to(dtype))
     return T.log_softmax(input, dim, dtype=dtype)
 
 
 # ------------------------------------------------------------------ shape utilities
 def one_hot(tensor, num_classes=-1):
     """(..., ) int64 class indices -> (..., num_classes) int64 with a single 1."""
-    if tensor._data.dtype.kind not in "iu":
-        raise RuntimeError(f"one_hot: one_hot is only applicable to index tensor, got dtype {tensor.dtype}")
+    if tensor.dtype.name != "int64":
+        raise RuntimeError(f"one_hot: one_hot is only applicable to index tensor of type LongTensor. (got "
+                           f"{tensor.dtype.scalar_name})")
     t = tensor._data
     xp = get_array_module(t)
-    if num_classes == -1:
-        num_classes = int(t.max()) + 1 if t.size else 0
+    if not t.size and num_classes <= 0:
+        raise RuntimeError("one_hot: Can not infer total number of classes from empty tensor.")
     if t.size and int(t.min()) < 0:
         raise RuntimeError("one_hot: Class values must be non-negative.")
+    if num_classes == -1:
+        num_classes = int(t.max()) + 1
     if t.size and int(t.max()) >= num_classes:
-        raise RuntimeError(f"one_hot: Class values must be smaller than num_classes ({num_classes}), got "
-                           f"{int(t.max())}.")
+        raise RuntimeError(f"one_hot: Class values must be smaller than num_classes. (num_classes={num_classes}, "
+                           f"largest class {int(t.max())})")
     out = (t[..., None] == xp.arange(num_classes)).astype(np.int64)
     return Tensor._from_op(out, None)
 
@@ -552,7 +764,7 @@ def pad(input, pad, mode="constant", value=None):
     """PyTorch's pad list (last_left, last_right, second_last_left, ...); modes constant, reflect,
     replicate, circular (the last three on the last len(pad)//2 dims of a batched input)."""
     if mode == "constant":
-        return T.pad(input, pad, value=0.0 if value is None else value)
+        return T.pad(input, pad, value=scalar_for("pad", input, 0.0 if value is None else value))
     if mode not in ("reflect", "replicate", "circular"):
         raise NotImplementedError(f"pad: unsupported padding mode '{mode}'")
     if value is not None and value != 0:
@@ -562,14 +774,22 @@ def pad(input, pad, mode="constant", value=None):
         raise NotImplementedError(f"pad: Padding size {len(pad)} is not supported for {input.ndim}D input tensor "
                                   f"in mode '{mode}': pad the last 1, 2 or 3 dims of an input with 1 or 2 more "
                                   f"dims (batch and channels)")
+    if 0 in input.shape[input.ndim - dims - (input.ndim == dims + 2):]:
+        raise RuntimeError(f"pad: Expected {dims + 1}D or {dims + 2}D (batch mode) tensor with possibly 0 batch size "
+                           f"and other non-zero dimensions for input, but got: {list(input.shape)}")
     xp, out = get_array_module(input._data), input
     for i in range(len(pad) // 2):
         axis, (before, after) = input.ndim - 1 - i, (int(pad[2 * i]), int(pad[2 * i + 1]))
         size = input.shape[axis]
-        limit = size - 1 if mode == "reflect" else size
-        if builtins.max(before, after) > limit or builtins.min(before, after) < 0:
-            raise RuntimeError(f"pad: {mode} padding ({before}, {after}) of dim {axis} must be non-negative and "
-                               f"at most {limit} for input of size {list(input.shape)}")
+        # PyTorch: reflect and replicate also take negative pads (they crop); circular's are refused here
+        if mode == "reflect" and builtins.max(before, after) >= size:
+            raise RuntimeError(f"pad: Argument #4: Padding size should be less than the corresponding input "
+                               f"dimension, but got: padding ({before}, {after}) at dimension {axis}")
+        if mode == "circular" and builtins.max(before, after) > size:
+            raise RuntimeError("pad: Padding value causes wrapping around more than once.")
+        if builtins.min(before, after) < 0 and mode == "circular" or size + before + after <= 0:
+            raise RuntimeError(f"pad: {mode} padding ({before}, {after}) of dim {axis} leaves no elements, or is a "
+                               f"negative circular padding (not supported) for input of size {list(input.shape)}")
         out = padding_ops.IndexPad(axis, padding_ops.pad_index(xp, size, before, after, mode))(out)
     return out
 
@@ -589,6 +809,12 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         raise ValueError("interpolate: align_corners option can only be set with the interpolating modes: "
                          "linear | bilinear | bicubic | trilinear")
     _check_tensor("interpolate", "input", input)
+    if size is not None and scale_factor is not None:
+        raise ValueError("interpolate: only one of size or scale_factor should be defined")
+    if size is None and scale_factor is None:
+        raise ValueError("interpolate: either size or scale_factor should be defined")
+    in_size = tuple(input.shape[2:])
+    out_size, scales = _interpolate_size(in_size, size, scale_factor, recompute_scale_factor)
     if input.ndim not in (3, 4, 5):
         raise NotImplementedError(f"interpolate: Input Error: Only 3D, 4D and 5D input Tensors supported (got "
                                   f"{input.ndim}D) for the modes: nearest | linear | bilinear | bicubic | trilinear "
@@ -597,21 +823,16 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         raise NotImplementedError(f"interpolate: Got {input.ndim}D input, but {mode} mode needs 4D input" if
                                   mode == "bilinear" else f"interpolate: {input.ndim}D input is not implemented for "
                                   f"mode '{mode}' (3D and 4D are)")
-    if size is not None and scale_factor is not None:
-        raise ValueError("interpolate: only one of size or scale_factor should be defined")
-    if size is None and scale_factor is None:
-        raise ValueError("interpolate: either size or scale_factor should be defined")
-    in_size = tuple(input.shape[2:])
-    out_size, scales = _interpolate_size(in_size, size, scale_factor, recompute_scale_factor)
     _check_interpolate_sizes(input, in_size, out_size)
     x = T.unsqueeze(input, 2) if input.ndim == 3 else input  # (N, C, L) is (N, C, 1, L)
     if input.ndim == 3:
         in_size, out_size, scales = (1,) + in_size, (1,) + out_size, (None,) + scales
     taps, mats = [], []
+    vectorised = input.ndim == 4 and vectorised_kernel(x._data, out_size)  # (PyTorch's nearest depends on it)
     for i, o, s in zip(in_size, out_size, scales):
         if mode == "nearest":
-            taps.append([(nearest_index(i, o, s, x._data), None)])
-            mats.append(nearest_matrix(i, o, s, x._data))
+            taps.append([(nearest_index(i, o, s, x._data, vectorised), None)])
+            mats.append(nearest_matrix(i, o, s, x._data, vectorised))
         else:
             h0, h1, w0, w1 = linear_weights(i, o, s, bool(align_corners), x._data)
             taps.append([(h0, w0), (h1, w1)])
@@ -685,28 +906,77 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     return T.squeeze(out, 0) if squeeze else out
 
 
+def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """1-D transposed convolution of (N, C_in, L) or (C_in, L), weight (C_in, C_out/groups, k):
+    ``conv_transpose2d`` with a height of 1."""
+    return _conv_transpose("conv_transpose1d", 1, input, weight, bias, stride, padding, output_padding, groups,
+                           dilation)
+
+
+def _one(op, name, value, rule):
+    """A 1-D pooling argument as one int, with PyTorch's message for a list of another length."""
+    value = tuple(value) if isinstance(value, (tuple, list)) else (value,)
+    if len(value) != 1 and not (name == "stride" and len(value) == 0):
+        raise RuntimeError(f"{op}() " + rule.format(name=name, n=len(value)))
+    return value[0] if value else None
+
+
+_MAX1D_RULES = {"kernel_size": "kernel_size must be an int, list of ints or tuple of ints of size 1 but got size {n}",
+                "stride": "stride must be None, an int, list of ints, or tuple of ints of size 1 but got size {n}",
+                "padding": "padding must be an int, list of ints, or tuple of ints of size 1 but got size {n}",
+                "dilation": "dilation must be an int, list of ints or tuple of ints of size 1 but got size {n}"}
+
+
 def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
-    """1-D max pooling of (N, C, L) or (C, L): ``max_pool2d`` with a height of 1."""
-    if return_indices:
-        raise NotImplementedError("max_pool1d(return_indices=True) is not implemented in minitorch_cnn")
-    first = lambda v: v[0] if isinstance(v, (tuple, list)) else v  # noqa: E731
-    k = first(kernel_size)
-    s = k if stride is None else first(stride)
-    out = max_pool2d(T.unsqueeze(input, -2), (1, k), (1, s), (0, first(padding)), (1, first(dilation)), ceil_mode)
+    """1-D max pooling of (N, C, L) or (C, L): PyTorch's 1-D checks, then ``max_pool2d`` with a height of 1."""
+    op = "max_pool1d"
+    _check_tensor(op, "input", input)
+    if input.ndim not in (2, 3) or 0 in input.shape[-2:]:
+        raise RuntimeError(f"{op}: Expected 2D or 3D (batch mode) tensor with optional 0 dim batch size for input, "
+                           f"but got:{list(input.shape)}")
+    k, s, p, d = (_one(op, name, v, _MAX1D_RULES[name]) for name, v in
+                  (("kernel_size", kernel_size), ("stride", () if stride is None else stride), ("padding", padding),
+                   ("dilation", dilation)))
+    s = k if s is None else s
+    for name, value, ok in (("kernel_size", k, k > 0), ("stride", s, s > 0)):
+        if not ok:
+            raise RuntimeError(f"{op}() {name} must be greater than zero, but got {value}")
+    if p < 0:
+        raise RuntimeError(f"{op}() padding must be non-negative, but got {p}")
+    if p > k // 2:
+        raise RuntimeError(f"{op}() padding should be at most half of kernel size, but got padding={p} and "
+                           f"kernel_size={k}")
+    if d <= 0:
+        raise RuntimeError(f"{op}() dilation must be greater than zero, but got {d}")
+    width = pool_out_size(input.shape[-1], k, s, p, d, ceil_mode)
+    if width <= 0:
+        raise RuntimeError(f"{op}() Invalid computed output size: {width}")
+    if not (return_indices or input.requires_grad):  # (PyTorch's own 1-D kernel, without indices)
+        floating_only(op, "max_pool1d_impl", input)
+    out = max_pool2d(T.unsqueeze(input, -2), (1, k), (1, s), (0, p), (1, d), ceil_mode, return_indices)
+    if return_indices:  # (a flat h * L + w with h = 0: the position along L)
+        return T.squeeze(out[0], -2), T.squeeze(out[1], -2)
     return T.squeeze(out, -2)
 
 
 def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
     """1-D average pooling of (N, C, L) or (C, L): ``avg_pool2d`` with a height of 1."""
-    first = lambda v: v[0] if isinstance(v, (tuple, list)) else v  # noqa: E731
-    k = first(kernel_size)
-    s = k if stride is None else first(stride)
-    out = avg_pool2d(T.unsqueeze(input, -2), (1, k), (1, s), (0, first(padding)), ceil_mode, count_include_pad)
+    op = "avg_pool1d"
+    _check_tensor(op, "input", input)
+    if input.ndim not in (2, 3):
+        raise RuntimeError(f"{op}: Expected 2 to 3 dimensions, but got {input.ndim}-dimensional tensor for argument "
+                           f"#1 'self' (while checking arguments for avg_pool1d)")
+    rule = "argument '{name}' should contain one int (got {n})"
+    k = _one(op, "kernel_size", kernel_size, rule)
+    s = _one(op, "stride", () if stride is None else stride, rule)
+    p = _one(op, "padding", padding, rule)
+    out = avg_pool2d(T.unsqueeze(input, -2), (1, k), (1, k if s is None else s), (0, p), ceil_mode,
+                     count_include_pad)
     return T.squeeze(out, -2)
 
 
 # more of torch.nn.functional, written with differentiable tensor functions
 from .functional_more import (celu, cosine_similarity, embedding, group_norm, hardsigmoid,  # noqa: E402,F401
-                              hardswish, layer_norm, logsigmoid, mish, normalize, pairwise_distance, prelu, selu,
-                              softplus, softsign, threshold)
+                              hardswish, layer_norm, logsigmoid, mish, normalize, pairwise_distance, pixel_shuffle,
+                              pixel_unshuffle, prelu, selu, softplus, softsign, threshold)
 

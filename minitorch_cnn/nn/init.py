@@ -110,6 +110,28 @@ def eye_(tensor):
         return tensor.copy_(Tensor._from_op(xp.eye(*tensor.shape, dtype=tensor._data.dtype), None))
 
 
+def orthogonal_(tensor, gain=1, generator=None):
+    """Fill with a (semi-)orthogonal matrix times ``gain``, the tensor seen as (size(0), rest) (Saxe et al.
+    2013): the Q of the QR of a normal matrix, its columns' signs set by R's diagonal (so that Q is uniform)."""
+    if tensor.dim() < 2:
+        raise ValueError("Only tensors with 2 or more dimensions are supported")
+    if tensor.numel() == 0:
+        return tensor
+    rows = tensor.shape[0]
+    cols = tensor.numel() // rows
+    flat = normal_array((rows, cols), 0.0, 1.0, "float64", tensor.device, generator)
+    if rows < cols:
+        flat = flat.T
+    xp = backend.get_array_module(flat)
+    q, r = xp.linalg.qr(flat)
+    q = q * xp.sign(xp.diagonal(r))
+    if rows < cols:
+        q = q.T
+    q = (q * gain).reshape(tensor.shape).astype(tensor._data.dtype)
+    with no_grad():
+        return tensor.copy_(Tensor._from_op(xp.ascontiguousarray(q), None))
+
+
 def xavier_uniform_(tensor, gain=1.0, generator=None):
     """U(-bound, bound) with ``bound = gain * sqrt(6 / (fan_in + fan_out))`` (Glorot & Bengio, 2010)."""
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)

@@ -144,23 +144,29 @@ class LeakyReLU(Function):
 
 
 class ELU(Function):
-    """x if x > 0 else alpha * (exp(x) - 1)."""
+    """scale * x if x >= 0 else alpha * scale * (exp(input_scale * x) - 1): PyTorch's elu kernel, which also
+    gives selu (alpha, scale = its constants) and celu (input_scale = 1 / alpha). A zero takes the linear
+    branch, so no alpha (NaN, inf) touches it; half precision computes in float32, as PyTorch's kernel."""
     node_name = "EluBackward0"  # PyTorch's name of this backward node
     differentiable_backward = True  # out is the output
 
-    def __init__(self, alpha):
-        self.alpha = alpha
+    def __init__(self, alpha, scale=1.0, input_scale=1.0):
+        self.alpha, self.scale, self.input_scale = alpha, scale, input_scale
 
     def forward(self, x):
         xp = get_array_module(x)
-        out = xp.where(x > 0, x, self.alpha * xp.expm1(xp.minimum(x, 0)))
+        wide = x.astype(np.float32) if x.dtype == np.float16 else x
+        with np.errstate(invalid="ignore", over="ignore"):
+            negative = xp.expm1(wide * wide.dtype.type(self.input_scale)) * wide.dtype.type(self.alpha * self.scale)
+            out = xp.where(wide < 0, negative, wide * wide.dtype.type(self.scale)).astype(x.dtype, copy=False)
         self.save_for_backward(x, out)
         return out
 
     def backward(self, g):
-        # dX = dY * (1 if x > 0 else out + alpha)
+        # dX = dY * (scale if x >= 0 else input_scale * (out + alpha * scale))
         x, out = self.saved_tensors
-        return dual.where(dual.value(x) > 0, g, g * (out + self.alpha))
+        return dual.where(dual.value(x) < 0, g * ((out + self.alpha * self.scale) * self.input_scale),
+                          g * self.scale)
 
 
 class GELU(Function):
@@ -178,7 +184,10 @@ class GELU(Function):
             self.save_for_backward(x, t)
             return 0.5 * x * (1 + t)
         self.save_for_backward(x)
-        return (0.5 * x * (1 + erf(x * 0.7071067811865476))).astype(x.dtype, copy=False)
+        out = (0.5 * x * (1 + erf(x * 0.7071067811865476))).astype(x.dtype, copy=False)
+        if x.dtype == np.float32:  # PyTorch's vectorised float32 erf gives NaN at +inf, and so its gelu
+            out = xp.where(x == np.inf, np.float32(np.nan), out)
+        return out
 
     def backward(self, g):
         x = self.saved_tensors[0]

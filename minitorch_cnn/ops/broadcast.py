@@ -44,6 +44,25 @@ def normalize_dims(dim, ndim, op="op"):
     if isinstance(dim, (list, tuple)):
         dims = tuple(normalize_dim(d, ndim, op) for d in dim)
         if len(set(dims)) != len(dims):
-            raise RuntimeError(f"{op}(): dim {list(dim)} appears multiple times in the list of dims")
+            twice = next(d for i, d in enumerate(dims) if d in dims[:i])
+            raise RuntimeError(f"{op}(): dim {twice} appears multiple times in the list of dims")
         return tuple(sorted(dims)) if ndim else ()
-    return (normalize_dim(dim, ndim, op),) if ndim else ()
+    dim = normalize_dim(dim, ndim, op)  # (a 0-d tensor takes dims -1 and 0)
+    return (dim,) if ndim else ()
+
+
+def all_if_empty(dim):
+    """PyTorch's legacy reading of ``dim=()`` (or ``[]``) in sum, mean, var, norm ...: every dim."""
+    return None if isinstance(dim, (tuple, list)) and len(dim) == 0 else dim
+
+
+def nonempty_reduction(op, shape, dim):
+    """PyTorch's refusals of a max/min-like reduction of nothing: no ``dim`` on an empty input, or a
+    reduced dim of size 0 (the first such, in the order given)."""
+    if dim is None:
+        if 0 in shape:
+            raise IndexError(f"{op}(): Expected reduction dim to be specified for input.numel() == 0.")
+        return
+    for d in (dim if isinstance(dim, (tuple, list)) else (dim,)):
+        if len(shape) and shape[normalize_dim(d, len(shape), op)] == 0:
+            raise IndexError(f"{op}(): Expected reduction dim {d} to have non-zero size.")

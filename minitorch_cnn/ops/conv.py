@@ -23,6 +23,7 @@ import numpy as np
 from ..autograd.function import Function
 from ..backend import get_array_module
 from . import dual
+from .conv_chunked import conv2d_chunked, input_grad_chunked, weight_grad_chunked
 from .im2col import col2im, conv_out_size, im2col, swap_batch_and_channels, transposed_copy
 
 
@@ -152,6 +153,8 @@ class Conv2d(Function):
 
         - "pointwise" for both when the kernel is 1x1 with stride 1, no padding and one group:
           each image is then already a (C_in, H*W) matrix and im2col would only copy it.
+        - "chunked" for all three on NumPy with one group, unless the convolution is small
+          (``_chunked_pays``): a few images at a time in cache-sized blocks (``conv_chunked.py``).
         - input gradient "convolution" on NumPy when ``full_padding`` applies (stride 1, and no
           more output than input channels), else "col2im" (on CuPy always: there col2im is one
           gather, or strided adds the GPU runs in parallel, and needs no im2col of dY).
@@ -161,12 +164,25 @@ class Conv2d(Function):
         if self._pointwise():
             return "pointwise", "pointwise", "x"
         numpy = xp is np
+        if numpy and self._chunked_pays():
+            return "chunked", "chunked", "x"
         input_grad = "convolution" if numpy and self._full_padding() is not None else "col2im"
         return "im2col", input_grad, "cols" if numpy else "x"
 
     def _pointwise(self):
         no_padding = not any(any(side) for side in self.padding)
         return self.w_shape[2:] == (1, 1) and tuple(self.stride) == (1, 1) and no_padding and self.groups == 1
+
+    # The chunked route pays once a window has this many numbers and the batch's columns this many
+    # (below, e.g. LeNet-5's convolutions and a 3-channel stem, the whole-batch im2col is faster).
+    CHUNKED_MIN_WINDOW, CHUNKED_MIN_COLUMNS = 64, 1 << 21
+
+    def _chunked_pays(self):
+        c_out, c_in, kh, kw = self.w_shape
+        n, _, h, w = self.x_shape
+        window = c_in * kh * kw
+        pixels = n * h * w // (self.stride[0] * self.stride[1])
+        return self.groups == 1 and window >= self.CHUNKED_MIN_WINDOW and window * pixels >= self.CHUNKED_MIN_COLUMNS
 
     def _full_padding(self):
         return full_padding(self.w_shape, self.stride, self.padding, self.dilation, self.groups)
@@ -192,6 +208,9 @@ class Conv2d(Function):
             conv_out_size(size, k, s, *p, d)
             for size, k, s, p, d in zip((h, wd), (kh, kw), self.stride, self.padding, self.dilation)
         )
+        if forward_route == "chunked":
+            self.save_for_backward(w, x, x)
+            return conv2d_chunked(x, w, b, self.stride, self.padding, self.dilation, out_size)
         cols = self._cols(x, out_size)  # (G, K, M)
         # out = W cols (+ b)
         out = grouped_matmul(w.reshape(g, c_out // g, -1), cols).reshape(c_out, n, *out_size)
@@ -209,10 +228,10 @@ class Conv2d(Function):
         _, input_route, saved = self.routes(get_array_module(grad_array))
         g, c_out = self.groups, self.w_shape[0]
         # dY laid out channel-major (G, C_out/G, M), shared by dW, dX (col2im) and db
-        dy = None if input_route == "pointwise" else swap_batch_and_channels(grad_array).reshape(g, c_out // g, -1)
+        dy = None if input_route in ("pointwise", "chunked") else swap_batch_and_channels(grad_array).reshape(g, c_out // g, -1)
         dx = dw = db = None
         if self.needs_input_grad[1]:  # (first: recomputed cols are freed before dX's buffers exist)
-            cols = dual.value(cols_or_x) if saved == "cols" and input_route != "pointwise" else None
+            cols = dual.value(cols_or_x) if saved == "cols" else None
             dw = dual.apply(ConvWeightGrad(self, cols, dy), x, grad)
         if self.needs_input_grad[0]:
             dx = dual.apply(ConvInputGrad(self, dy), grad, w)
@@ -227,6 +246,8 @@ class Conv2d(Function):
             # dX_n = W^T dY_n
             n, c_out = grad.shape[:2]
             return (w.reshape(c_out, -1).T @ grad.reshape(n, c_out, -1)).reshape(self.x_shape)
+        if input_route == "chunked":
+            return input_grad_chunked(grad, w, self.x_shape, self.stride, self.padding, self.dilation)
         if input_route == "convolution":
             # dX = conv2d(dY, rot180(W)^T, padding = d*(k-1) - p)
             return input_grad_by_convolution(grad, w, self.x_shape, self._full_padding(), self.dilation, self.groups)
@@ -243,6 +264,8 @@ class Conv2d(Function):
             n = grad.shape[0]
             dy_n = grad.reshape(n, c_out, -1)  # (N, C_out, H*W)
             return (dy_n @ x.reshape(n, -1, dy_n.shape[2]).swapaxes(1, 2)).sum(axis=0).reshape(self.w_shape)
+        if input_route == "chunked":
+            return weight_grad_chunked(x, grad, self.w_shape, self.stride, self.padding, self.dilation)
         if dy is None:
             dy = swap_batch_and_channels(grad).reshape(self.groups, c_out // self.groups, -1)
         # dW = dY cols^T

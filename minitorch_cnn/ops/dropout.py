@@ -1,6 +1,6 @@
 """Dropout: multiply by a random keep-mask scaled by 1/(1-p)."""
 from ..autograd.function import Function
-from ..backend import device_of
+from ..backend import device_of, get_array_module
 from ..random import uniform_array
 
 
@@ -9,8 +9,10 @@ def keep_mask(shape, p, dtype, like, generator=None):
 
     ``shape`` may have 1s to share one draw across an axis (dropout2d: (N, C, 1, 1)).
     """
+    if p >= 1:  # all dropped: no draw (PyTorch draws none either, so the generator stays where it was)
+        return get_array_module(like).zeros(shape, dtype)
     keep = uniform_array(shape, 0.0, 1.0, dtype, device_of(like), generator) >= p
-    return keep.astype(dtype) * (1.0 / (1.0 - p)) if p < 1 else keep.astype(dtype)
+    return keep.astype(dtype) * (1.0 / (1.0 - p))
 
 
 class Dropout(Function):

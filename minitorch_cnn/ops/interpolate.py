@@ -49,39 +49,93 @@ def _scale(in_size, out_size, scale_factor, dtype):
     return dtype.type(in_size) / dtype.type(out_size)
 
 
-def nearest_index(in_size, out_size, scale_factor, like):
-    """Output i reads input min(floor(i * scale), in - 1), computed in float32 as PyTorch does."""
+def _opmath(like):
+    """PyTorch's type for the index arithmetic: float64 for float64 input, float32 otherwise."""
+    return np.dtype(np.float64 if np.dtype(like.dtype) == np.float64 else np.float32)
+
+
+def _fma(a, b, c):
+    """a * b + c rounded once, as PyTorch's vectorised CPU builds compute the source index (the compiler
+    fuses that multiply-add). float32: the product of two 24-bit numbers and c are exact in float64, so one
+    rounding to float32 remains. float64: Dekker's exact product p + e and Knuth's two-sum of p and c."""
+    if a.dtype == np.float32:
+        return (a.astype(np.float64) * b.astype(np.float64) + np.float64(c)).astype(np.float32)
+    split = np.float64(2.0 ** 27 + 1)
+
+    def halves(v):
+        t = split * v
+        high = t - (t - v)
+        return high, v - high
+
+    p = a * b
+    (ah, al), (bh, bl) = halves(a), halves(b)
+    e = ((ah * bh - p) + ah * bl + al * bh) + al * bl
+    s = p + c
+    back = s - p
+    return s + ((p - (s - back)) + (c - back) + e)
+
+
+def _channels_last_contiguous(a):
+    """PyTorch's ``is_contiguous(memory_format=torch.channels_last)`` for a 4-D array (size-1 axes skipped)."""
+    expected = a.itemsize
+    for d in (1, 3, 2, 0):
+        if a.shape[d] != 1:
+            if a.strides[d] != expected:
+                return False
+            expected *= a.shape[d]
+    return True
+
+
+def vectorised_kernel(x, out_size):
+    """Whether PyTorch's CPU resize of 4-D ``x`` (N, C, H, W) to ``out_size`` (OH, OW) runs its channels-last
+    kernel: for channels-last input with more than 3 channels, or a small output (OH + OW <= 128). That
+    kernel takes nearest's shortcuts (same size: copy; twice the size: i // 2); the generic one does not."""
+    return (x.shape[1] > 3 and _channels_last_contiguous(x)) or sum(out_size) <= 128
+
+
+def nearest_index(in_size, out_size, scale_factor, like, vectorised=False):
+    """Output i reads input min(floor(i * scale), in - 1) with PyTorch's arithmetic: float32 in its
+    vectorised kernel (after its two shortcuts), the input's type (float64 or float32) in the generic one."""
     xp = get_array_module(like)
-    scale = _scale(in_size, out_size, scale_factor, np.dtype(np.float32))
-    return xp.minimum(xp.floor(xp.arange(out_size, dtype=np.float32) * scale).astype(np.int64), in_size - 1)
+    i = xp.arange(out_size)
+    if vectorised and out_size == in_size:
+        return i
+    if vectorised and out_size == 2 * in_size:
+        return i >> 1
+    dtype = np.dtype(np.float32) if vectorised else _opmath(like)
+    src = i.astype(dtype) * _scale(in_size, out_size, scale_factor, dtype)
+    return xp.minimum(xp.floor(src.astype(np.float32)).astype(np.int64), in_size - 1)  # (PyTorch's floorf)
 
 
-def nearest_matrix(in_size, out_size, scale_factor, like):
+def nearest_matrix(in_size, out_size, scale_factor, like, vectorised=False):
     """The (out, in) matrix of ``nearest_index``: row i is one-hot at its source."""
     xp = get_array_module(like)
     a = xp.zeros((out_size, in_size), dtype=like.dtype)
-    a[xp.arange(out_size), nearest_index(in_size, out_size, scale_factor, like)] = 1
+    a[xp.arange(out_size), nearest_index(in_size, out_size, scale_factor, like, vectorised)] = 1
     return a
 
 
 def linear_weights(in_size, out_size, scale_factor, align_corners, like):
-    """Output i mixes inputs h0 and h1 = min(h0 + 1, in - 1) with weights (1 - l, l): (h0, h1, 1 - l, l).
+    """Output i mixes inputs h0 and h1 with weights (1 - l, l): (h0, h1, 1 - l, l), PyTorch's arithmetic.
 
-    align_corners: src = i * (in - 1) / (out - 1). Otherwise src = (i + 0.5) * scale - 0.5,
-    clamped at 0 (half-pixel centres). h0 = floor(src), l = src - h0.
+    align_corners: src = i * ((in - 1) / (out - 1)). Otherwise src = (i + 0.5) * scale - 0.5 as one
+    fused multiply-add, clamped at 0 (half-pixel centres). h0 = min(floor(src), in - 1), l = src - h0
+    clamped to [0, 1], h1 = h0 + 1 except at the last input (h1 = h0). An axis kept at its size maps i to
+    i with both taps on input i (weights 1 and 0): a 0 * inf there is NaN, as in PyTorch.
     """
-    xp, dtype = get_array_module(like), np.dtype(like.dtype)
-    i = xp.arange(out_size, dtype=dtype)
+    xp, dtype = get_array_module(like), _opmath(like)
+    i = xp.arange(out_size)
+    if in_size == out_size:
+        return i, i, xp.ones(out_size, like.dtype), xp.zeros(out_size, like.dtype)
     if align_corners:
-        scale = dtype.type(in_size - 1) / dtype.type(out_size - 1) if out_size > 1 else dtype.type(0)
-        src = i * scale
+        src = i.astype(dtype) * (dtype.type(in_size - 1) / dtype.type(out_size - 1) if out_size > 1 else
+                                 dtype.type(0))
     else:
-        src = xp.maximum((i + dtype.type(0.5)) * _scale(in_size, out_size, scale_factor, dtype) - dtype.type(0.5), 0)
-    h0 = src.astype(np.int64)
-    frac = src - h0.astype(dtype)
-    # an axis kept at its size maps i to i: PyTorch's kernel then reads input i for both taps
-    h1 = h0 if in_size == out_size else xp.minimum(h0 + 1, in_size - 1)
-    return h0, h1, dtype.type(1) - frac, frac
+        scale = xp.full(out_size, _scale(in_size, out_size, scale_factor, dtype), dtype)
+        src = xp.maximum(_fma(scale, i.astype(dtype) + dtype.type(0.5), dtype.type(-0.5)), dtype.type(0))
+    h0 = xp.minimum(xp.floor(src.astype(np.float32)).astype(np.int64), in_size - 1)  # (PyTorch's floorf)
+    frac = xp.minimum(xp.maximum(src - h0.astype(dtype), dtype.type(0)), dtype.type(1))
+    return h0, h0 + (h0 < in_size - 1), (dtype.type(1) - frac).astype(like.dtype), frac.astype(like.dtype)
 
 
 def linear_matrix(in_size, out_size, scale_factor, align_corners, like):
@@ -91,7 +145,7 @@ def linear_matrix(in_size, out_size, scale_factor, align_corners, like):
     a = xp.zeros((out_size, in_size), dtype=like.dtype)
     rows = xp.arange(out_size)
     a[rows, h0] += w0
-    a[rows, h1] += w1  # (h1 == h0 only at the last input, where the weights add up to 1)
+    a[rows, h1] += w1  # (h1 == h0 at the last input, and on an axis kept at its size)
     return a
 
 

@@ -1,11 +1,119 @@
-"""Losses written as single Functions where the composite would be slow or inexact.
+"""Losses that PyTorch computes as one graph node, each one Function here (``MseLossBackward0``, ...).
 
-The rest (mse, l1, smooth_l1, bce_with_logits, label smoothing) are compositions
-of differentiable tensor functions in ``nn/functional.py``.
+The rest (l1, the weighted regression losses, label smoothing, class-probability targets) are
+compositions of differentiable tensor functions in ``nn/functional_losses.py``, as in PyTorch.
+Every backward here is written with ``dual`` so that create_graph=True differentiates it again.
 """
+import numpy as np
+
 from ..autograd.function import Function
 from ..backend import get_array_module
 from . import dual, kernel
+from .activation import Sigmoid
+
+
+def _reduced(loss, reduction):
+    """The per-element ``loss`` summed, averaged ('mean') or kept ('none')."""
+    if reduction == "none":
+        return loss
+    return loss.sum() if reduction == "sum" else loss.mean()
+
+
+class ScalarMul(Function):
+    """x * c, or x / c (``divide``), for a number c: ATen's Scalar overloads, which PyTorch's own loss
+    compositions call, recorded as ``MulBackward1`` / ``DivBackward1`` with one input (x). Any shape."""
+
+    def __init__(self, c, divide=False):
+        self.c, self.divide = c, divide
+        self.node_name = "DivBackward1" if divide else "MulBackward1"  # PyTorch's names of these nodes
+
+    def forward(self, x):
+        return x / self.c if self.divide else x * self.c
+
+    def backward(self, g):
+        # dX = dY * c, or dY / c
+        return g / self.c if self.divide else g * self.c
+
+    jvp = backward  # linear, and its own transpose: J v = J^T v = c v
+
+
+class _PairLoss(Function):
+    """A loss of d = input - target per element, reduced: (input, target) of one shape -> () or that shape.
+
+    ``forward`` saves the two inputs; ``backward`` gets the input's gradient from the subclass's
+    ``derivative(d, norm, grad)`` (norm = 1 / numel for 'mean', else 1) and gives the target its negative.
+    """
+
+    differentiable_backward = True
+
+    def __init__(self, reduction):
+        self.reduction = reduction
+
+    def forward(self, x, t):
+        self.save_for_backward(x, t)
+        loss = self.elementwise(get_array_module(x), x - t)
+        self.numel = loss.size
+        return _reduced(loss, self.reduction)
+
+    def backward(self, grad):
+        # dX = dloss/dd * dY (/ numel for 'mean'); dT = -dX, since d = x - t
+        x, t = self.saved_tensors
+        norm = 1.0 / self.numel if self.reduction == "mean" else 1.0
+        dx = self.derivative(x - t, norm, grad)
+        return (dx if self.needs_input_grad[0] else None), (-dx if self.needs_input_grad[1] else None)
+
+
+class MseLoss(_PairLoss):
+    """d^2 per element."""
+
+    node_name = "MseLossBackward0"  # PyTorch's name of this backward node
+
+    def elementwise(self, xp, d):
+        return d * d
+
+    def derivative(self, d, norm, grad):
+        # dloss/dd = 2 d
+        return (2.0 * norm) * d * grad
+
+
+class SmoothL1Loss(_PairLoss):
+    """0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta (beta > 0)."""
+
+    node_name = "SmoothL1LossBackward0"  # PyTorch's name of this backward node
+
+    def __init__(self, reduction, beta):
+        super().__init__(reduction)
+        self.beta = beta
+
+    def elementwise(self, xp, d):
+        z = abs(d)
+        return xp.where(z < self.beta, 0.5 * z * z / self.beta, z - 0.5 * self.beta)
+
+    def derivative(self, d, norm, grad):
+        # dloss/dd = d / beta where |d| < beta, else sign(d)
+        v = dual.value(d)
+        xp = get_array_module(v)
+        return dual.where(abs(v) < self.beta, norm * d * grad / self.beta, norm * xp.sign(v) * grad)
+
+
+class HuberLoss(_PairLoss):
+    """0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta) (delta > 0): delta * smooth_l1 with beta = delta."""
+
+    node_name = "HuberLossBackward0"  # PyTorch's name of this backward node
+
+    def __init__(self, reduction, delta):
+        super().__init__(reduction)
+        self.delta = delta
+
+    def elementwise(self, xp, d):
+        z = abs(d)
+        return xp.where(z < self.delta, 0.5 * z * z, self.delta * (z - 0.5 * self.delta))
+
+    def derivative(self, d, norm, grad):
+        # dloss/dd = d where |d| < delta, else delta sign(d)
+        v = dual.value(d)
+        xp = get_array_module(v)
+        return dual.where(abs(v) < self.delta, norm * d * grad, norm * self.delta * xp.sign(v) * grad)
 
 
 class NLLLoss(Function):
@@ -96,27 +204,88 @@ class FusedCrossEntropy(Function):
         return kernel("cross_entropy_backward", xp)(logits, self.target, self.lse, grad_rows, self.ignore_index)
 
 
-class BinaryCrossEntropy(Function):
-    """-(t log x + (1-t) log(1-x)), each log clamped at -100 as in PyTorch; elementwise (no reduction)."""
+class _WeightedPairLoss(Function):
+    """A binary loss of (input, target) of one shape, times a constant per-element ``weight`` (an array
+    broadcast to the target's shape, or None), reduced; 'mean' divides by the number of elements."""
 
     differentiable_backward = True
+
+    def __init__(self, weight, reduction):
+        self.weight, self.reduction = weight, reduction
+
+    def _finish(self, loss):
+        """forward's last step: weighted and reduced."""
+        if self.weight is not None:
+            loss = loss * self.weight
+        self.numel = loss.size
+        return _reduced(loss, self.reduction)
+
+    def _spread(self, grad_per_element):
+        """backward's last step: an element's gradient weighted, and divided by numel for 'mean'."""
+        if self.weight is not None:
+            grad_per_element = grad_per_element * self.weight
+        return grad_per_element / self.numel if self.reduction == "mean" else grad_per_element
+
+
+class BinaryCrossEntropy(_WeightedPairLoss):
+    """(t - 1) max(log(1 - x), -100) - t max(log x, -100) per element, as PyTorch clamps the logs."""
+
+    node_name = "BinaryCrossEntropyBackward0"  # PyTorch's name of this backward node
 
     def forward(self, x, t):
         xp = get_array_module(x)
         self.save_for_backward(x, t)
-        log_x = xp.maximum(xp.log(x), -100)
-        log_1mx = xp.maximum(xp.log1p(-x), -100)
-        return -(t * log_x + (1 - t) * log_1mx)
+        with np.errstate(divide="ignore"):  # log 0 = -inf, then clamped, as in PyTorch
+            return self._finish((t - 1) * xp.maximum(xp.log1p(-x), -100) - t * xp.maximum(xp.log(x), -100))
 
     def backward(self, grad):
-        # dX = dY * (x - t) / max(x (1 - x), 1e-12);  dT = dY * (log(1-x) - log(x)), each log at least -100
+        # dX = dY (x - t) / max((1 - x) x, 1e-12);  dT = -dY logit(x) = dY log((1 - x) / x); each times
+        # the weight, / numel for 'mean'
         x, t = self.saved_tensors
         dx = dt = None
         if self.needs_input_grad[0]:
-            var = x * (1 - x)
-            dx = grad * (x - t) / dual.where(dual.value(var) > 1e-12, var, 1e-12)
+            var = (1 - x) * x
+            dx = self._spread(grad * (x - t) / dual.where(dual.value(var) > 1e-12, var, 1e-12))
         if self.needs_input_grad[1]:
-            log_x, log_1mx = dual.log(x), dual.log1p(-x)
-            dt = grad * (dual.where(dual.value(log_1mx) > -100, log_1mx, -100.0)
-                         - dual.where(dual.value(log_x) > -100, log_x, -100.0))
+            with np.errstate(divide="ignore"):  # an infinite logit at x = 0 or 1, as in PyTorch
+                dt = self._spread(-dual.log(x / (1 - x)) * grad)
+        return dx, dt
+
+
+def _log_sigmoid(x):
+    """log sigmoid(x) = min(x, 0) - log1p(exp(-|x|)), PyTorch's stable form, on arrays or Tensors."""
+    negative = dual.value(x) < 0
+    return dual.where(negative, x, 0.0) - dual.log1p(dual.exp(dual.where(negative, x, -x)))
+
+
+class BinaryCrossEntropyWithLogits(_WeightedPairLoss):
+    """(1 - t) x - (1 + (pos_weight - 1) t) log sigmoid(x) per element: bce(sigmoid(x), t) without overflow.
+
+    ``pos_weight`` (an array broadcast against the target, or None) scales the positive term.
+    """
+
+    node_name = "BinaryCrossEntropyWithLogitsBackward0"  # PyTorch's name of this backward node
+
+    def __init__(self, weight, pos_weight, reduction):
+        super().__init__(weight, reduction)
+        self.pos_weight = pos_weight
+
+    def forward(self, x, t):
+        self.save_for_backward(x, t)
+        log_sigmoid = _log_sigmoid(x)
+        if self.pos_weight is not None:
+            log_sigmoid = log_sigmoid * ((self.pos_weight - 1) * t + 1)
+        return self._finish((1 - t) * x - log_sigmoid)
+
+    def backward(self, grad):
+        # dX = dY (sigmoid(x) - t), or with p = pos_weight: dY ((p t + 1 - t) sigmoid(x) - p t);
+        # dT = -dY x, or dY (log sigmoid(-x) - p log sigmoid(x)); each times the weight, / numel for 'mean'
+        x, t = self.saved_tensors
+        p = self.pos_weight
+        dx = dt = None
+        if self.needs_input_grad[0]:
+            s = dual.apply(Sigmoid(), x)
+            dx = self._spread((s - t if p is None else (p * t + 1 - t) * s - p * t) * grad)
+        if self.needs_input_grad[1]:
+            dt = self._spread((-x if p is None else _log_sigmoid(-x) - _log_sigmoid(x) * p) * grad)
         return dx, dt

@@ -216,6 +216,11 @@ class AvgPool2d(Function):
         out = padded[first].copy()
         for _, _, index in windows:
             out += padded[index]
+        if out.dtype.kind in "iu":  # integers: PyTorch's C++ division, truncated toward zero
+            xp = get_array_module(out)
+            divisor = xp.asarray(self.divisor, dtype=out.dtype)
+            quotient = xp.abs(out) // xp.abs(divisor)
+            return xp.where((out < 0) != (divisor < 0), -quotient, quotient)
         return out / self.divisor
 
     def backward(self, grad):

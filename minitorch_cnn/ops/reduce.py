@@ -81,6 +81,24 @@ class Var(_Reduction):
         return g * centered * (2.0 / self.denominator) if self.denominator else g * centered * float("nan")
 
 
+class Std(Var):
+    """sqrt(Var), computed in float64 for narrower floats as PyTorch's kernel does: a variance past the
+    float32 range can still give a representable deviation."""
+    node_name = "StdBackward0"  # PyTorch's name of this backward node
+
+    def forward(self, x):
+        wide = x.astype(np.float64) if x.dtype in (np.float16, np.float32) else x
+        out = get_array_module(x).sqrt(Var.forward(self, wide)).astype(x.dtype, copy=False)
+        self.save_for_backward(x, out)
+        return out
+
+    def backward(self, g):
+        # dX = dY * (x - mean) / ((count - correction) * std)
+        x, out = self.saved_tensors
+        centered = x - dual.mean(x, self.dims, keepdims=True)
+        return self.expand(g) * centered / (self.expand(out) * self.denominator)
+
+
 class Amax(_Reduction):
     """max over dims; the gradient is shared evenly among tied maxima (PyTorch's amax rule)."""
 
@@ -144,8 +162,12 @@ class LogSumExp(_Reduction):
     def forward(self, x):
         self.shape = x.shape
         xp = get_array_module(x)
-        m = x.max(axis=self.dims, keepdims=True)
-        m = xp.where(xp.isfinite(m), m, 0)
+        if x.size == 0:  # the log of an empty sum: -inf (its max would have no identity)
+            shape = tuple(1 if i in self.dims else n for i, n in enumerate(x.shape))
+            m = xp.zeros(shape, x.dtype)
+        else:
+            m = x.max(axis=self.dims, keepdims=True)
+            m = xp.where(xp.isfinite(m), m, 0)
         out = xp.log(xp.exp(x - m).sum(axis=self.dims, keepdims=True)) + m
         out = out if self.keepdim else out.squeeze(self.dims)
         self.save_for_backward(x, out)
@@ -238,9 +260,14 @@ class VectorNorm(_Reduction):
     def forward(self, x):
         xp = get_array_module(x)
         self.shape = x.shape
-        a = abs(x)
         p = self.ord
-        if p == float("inf"):
+        a = abs(x)
+        count = 1
+        for d in self.dims:
+            count *= x.shape[d]
+        if count == 1 and p != 0 and x.ndim:  # one element per norm: |x| itself, as PyTorch (no power to overflow)
+            out = a
+        elif p == float("inf"):
             out = a.max(axis=self.dims, keepdims=True)
         elif p == float("-inf"):
             out = a.min(axis=self.dims, keepdims=True)

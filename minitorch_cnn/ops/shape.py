@@ -113,6 +113,70 @@ class GetItem(Function):
         return v[self.index]
 
 
+class Pieces(Function):
+    """x -> x: the one node the pieces of an ``unbind`` / ``split`` / ``chunk`` of x feed (``Piece``).
+
+    The pieces' backwards write their gradients into one zero buffer of x's shape, allocated once per
+    backward pass, and the first of them hands the buffer to this node (the others hand nothing, so
+    the engine adds nothing up): the whole gradient is assembled in O(x) however many pieces there
+    are. The engine runs this node after all its consumers, so the buffer is complete when it does.
+    """
+
+    differentiable_backward = True  # (create_graph: the pieces send padded gradients, summed as usual)
+
+    def __init__(self, node_name):
+        self.node_name = node_name  # the pieces' name: this node shows only through them
+        self.buffer, self.written = None, set()
+
+    def forward(self, x):
+        self.in_shape, self.dtype, self.xp = x.shape, x.dtype, get_array_module(x)
+        return x
+
+    def backward(self, g):
+        # dX = dY: the pieces' gradients, already in place in the buffer
+        self.buffer, self.written = None, set()  # the next backward pass starts a new buffer
+        return g
+
+    def write(self, k, index, g):
+        """Piece ``k``'s gradient into its slice of the buffer; the buffer itself if it was just made."""
+        # a piece writing twice into one buffer means a new pass (the last one ended before this node ran)
+        new = self.buffer is None or k in self.written
+        if new:
+            self.buffer, self.written = self.xp.zeros(self.in_shape, dtype=self.dtype), set()
+        self.buffer[index] = g
+        self.written.add(k)
+        return self.buffer if new else None
+
+
+class Piece(Function):
+    """x[index] for one piece of a ``Pieces`` node's input (a view); its name is PyTorch's for the
+    whole op: ``UnbindBackward0``, ``SplitBackward0`` or ``SplitWithSizesBackward0``."""
+
+    is_view = True  # its output shares the input's memory
+    differentiable_backward = True
+
+    def __init__(self, group, k, index, pads):
+        # index: the piece's place in x (an int drops the dim); pads: per dim (before, after), the
+        # zeros around the piece in x, and the piece's shape with the dim kept
+        self.group, self.k, self.index, self.pads = group, k, index, pads
+        self.node_name = group.node_name
+
+    def forward(self, x):
+        return x[self.index]
+
+    def backward(self, g):
+        # dX = dY in the piece's slice, 0 elsewhere: written into the group's shared buffer
+        if dual.is_graph(g):  # create_graph: dY zero-padded to x's shape, recorded
+            kept = [s - b - a for s, (b, a) in zip(self.group.in_shape, self.pads)]
+            return ConstantPad(self.pads, 0.0)(dual.reshape(g, kept))
+        return self.group.write(self.k, self.index, g)
+
+    @property
+    def next_functions(self):
+        """As in PyTorch, the piece's node leads straight to x's producer (``Pieces`` stays hidden)."""
+        return self.parents[0].next_functions if self.parents else ()
+
+
 class Cat(Function):
     differentiable_backward = True
 

@@ -3,6 +3,7 @@ from . import lr_scheduler
 from .adadelta import Adadelta
 from .adagrad import Adagrad
 from .adam import Adam, AdamW
+from .lbfgs import LBFGS
 from .lion import Lion
 from .optimizer import Optimizer
 from .nadam import NAdam
@@ -11,4 +12,5 @@ from .rmsprop import RMSprop
 from .sgd import SGD
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Lion", "Adadelta", "Adagrad", "NAdam", "RAdam",
+           "LBFGS",
            "lr_scheduler"]

@@ -20,17 +20,23 @@ class Adam(Optimizer):
         denom = sqrt(v) / sqrt(1 - beta2**t) + eps        # eps outside the bias correction, as PyTorch
         p = p - (lr / (1 - beta1**t)) * m / denom
 
-    ``foreach`` is accepted for PyTorch compatibility (one code path here). On CUDA (amsgrad off) one
+    ``foreach``, ``differentiable`` and ``fused`` are accepted for PyTorch compatibility (one code path
+    here); ``capturable=True`` is refused (see below). On CUDA (amsgrad off) one
     fused kernel does the whole update. The step count ``t`` is a CPU scalar, as in PyTorch: inside a
     captured CUDA graph its bias corrections stay at their captured values (PyTorch's
     ``capturable=True``, a step count on the GPU, is not implemented).
     """
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *,
-                 foreach=None, maximize=False, decoupled_weight_decay=False):
+                 foreach=None, maximize=False, capturable=False, differentiable=False, fused=None,
+                 decoupled_weight_decay=False):
         check_hyperparameters(lr=lr, eps=eps, betas=betas, weight_decay=weight_decay)
+        if capturable:
+            raise NotImplementedError(f"{type(self).__name__}(capturable=True) is not implemented in minitorch_cnn: "
+                                      "the step count is a CPU scalar")
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
-                        maximize=maximize, foreach=foreach, decoupled_weight_decay=decoupled_weight_decay)
+                        maximize=maximize, foreach=foreach, capturable=capturable, differentiable=differentiable,
+                        fused=fused, decoupled_weight_decay=decoupled_weight_decay)
         super().__init__(params, defaults)
 
     @no_grad()
@@ -83,6 +89,7 @@ class AdamW(Adam):
     """Adam with decoupled weight decay: ``p *= 1 - lr * weight_decay`` instead of an L2 term in ``g``."""
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False, *,
-                 maximize=False, foreach=None):
+                 maximize=False, foreach=None, capturable=False, differentiable=False, fused=None):
         super().__init__(params, lr, betas, eps, weight_decay, amsgrad, foreach=foreach, maximize=maximize,
+                         capturable=capturable, differentiable=differentiable, fused=fused,
                          decoupled_weight_decay=True)

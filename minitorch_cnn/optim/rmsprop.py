@@ -17,14 +17,16 @@ class RMSprop(Optimizer):
         b = momentum * b + g / avg;  p = p - lr * b        if momentum > 0
         p = p - lr * g / avg                               otherwise
 
-    ``foreach`` is accepted for PyTorch compatibility (one code path here).
+    ``foreach``, ``capturable`` and ``differentiable`` are accepted for PyTorch compatibility (one code path
+    here).
     """
 
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False,
-                 foreach=None, maximize=False):
+                 capturable=False, foreach=None, maximize=False, differentiable=False):
         check_hyperparameters(lr=lr, eps=eps, momentum=momentum, weight_decay=weight_decay, alpha=alpha)
         defaults = dict(lr=lr, momentum=momentum, alpha=alpha, eps=eps, centered=centered,
-                        weight_decay=weight_decay, foreach=foreach, maximize=maximize)
+                        weight_decay=weight_decay, capturable=capturable, foreach=foreach, maximize=maximize,
+                        differentiable=differentiable)
         super().__init__(params, defaults)
 
     @no_grad()

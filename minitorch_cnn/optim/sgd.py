@@ -18,16 +18,18 @@ class SGD(Optimizer):
         p = p - lr * d
 
     Note the buffer accumulates ``g`` rather than ``lr * g`` (Sutskever et al. put lr inside): the two
-    agree for a constant lr. ``foreach`` is accepted for PyTorch compatibility (one code path here).
+    agree for a constant lr. ``foreach``, ``differentiable`` and ``fused`` are accepted for PyTorch compatibility
+    (one code path here).
     """
 
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, *,
-                 maximize=False, foreach=None):
+                 maximize=False, foreach=None, differentiable=False, fused=None):
         check_hyperparameters(lr=lr, momentum=momentum, weight_decay=weight_decay)
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         defaults = dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
-                        nesterov=nesterov, maximize=maximize, foreach=foreach)
+                        nesterov=nesterov, maximize=maximize, foreach=foreach, differentiable=differentiable,
+                        fused=fused)
         super().__init__(params, defaults)
 
     @no_grad()

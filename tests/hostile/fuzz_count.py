@@ -1,4 +1,5 @@
-"""Count the fuzz outcomes over many cases (not a test): ``python tests/hostile/fuzz_count.py 3000 [op ...]``."""
+"""Count the fuzz outcomes over many cases (not a test): ``python tests/hostile/fuzz_count.py 3000 [op ...]``
+(all of ``fuzz_cases.OPS`` and ``fuzz_wide.OPS`` by default), under an 8 GiB address-space limit."""
 import collections
 import os
 import sys
@@ -10,8 +11,13 @@ sys.path[:0] = [os.path.dirname(os.path.abspath(__file__)), os.path.dirname(os.p
 import fuzz_cases  # noqa: E402
 
 if __name__ == "__main__":
+    import resource
+
+    import fuzz_wide
+
+    resource.setrlimit(resource.RLIMIT_AS, (8 << 30, 8 << 30))  # a runaway allocation fails here, not the machine
     total = int(sys.argv[1]) if len(sys.argv) > 1 else 3000
-    ops = sys.argv[2:] or fuzz_cases.OPS
+    ops = sys.argv[2:] or fuzz_cases.OPS + fuzz_wide.OPS
     counts, examples = collections.Counter(), collections.defaultdict(list)
     for k in range(total):
         op = ops[k % len(ops)]

@@ -121,3 +121,18 @@ def test_seeded_and_usable_on_parameters_with_grad_enabled(device):
     init.trunc_normal_(p, std=0.02)
     init.eye_(p)
     np.testing.assert_array_equal(p.detach().cpu()._data, np.eye(4, 5))
+
+
+@pytest.mark.parametrize("shape", [(6, 3), (3, 6), (64, 1, 5, 5), (4, 32, 3, 3)])
+def test_orthogonal_rows_or_columns_are_orthonormal_times_gain(shape):
+    """The tensor seen as (size(0), rest) has orthonormal rows (wide) or columns (tall), scaled by gain."""
+    w = init.orthogonal_(nn.Parameter(mt.empty(*shape, dtype=mt.float64)), gain=2.0)
+    a = w.detach().numpy().reshape(shape[0], -1)
+    gram = a @ a.T if a.shape[0] <= a.shape[1] else a.T @ a
+    np.testing.assert_allclose(gram, 4.0 * np.eye(len(gram)), atol=1e-12)
+    mt.manual_seed(1)
+    first = init.orthogonal_(mt.empty(*shape)).numpy()
+    mt.manual_seed(1)
+    np.testing.assert_array_equal(init.orthogonal_(mt.empty(*shape)).numpy(), first)  # seeded
+    with pytest.raises(ValueError, match="^Only tensors with 2 or more dimensions are supported$"):
+        init.orthogonal_(mt.empty(3))

@@ -173,3 +173,91 @@ def test_conv2d_errors_name_the_numbers():
         F.conv2d(x, mt.randn(4, 4, 3, 3), groups=0)
     with pytest.raises(RuntimeError, match="Expected 3D"):
         F.conv2d(mt.randn(5, 5), mt.randn(4, 4, 3, 3))
+
+
+# ---- the chunked channels-last route (``conv_chunked.py``), forced on for small shapes ---------------
+def force_chunked_route(monkeypatch):
+    """Every one-group convolution takes the chunked route, in chunks of a few window rows (so that
+    images are also cut into bands of output rows)."""
+    from minitorch_cnn.ops import conv_chunked
+
+    monkeypatch.setattr(conv.Conv2d, "CHUNKED_MIN_WINDOW", 0)
+    monkeypatch.setattr(conv.Conv2d, "CHUNKED_MIN_COLUMNS", 0)
+    monkeypatch.setattr(conv_chunked, "CHUNK_BYTES", 8 * 24)
+    calls = []
+    for name in ("conv2d_chunked", "input_grad_chunked", "weight_grad_chunked"):
+        real = getattr(conv, name)
+        monkeypatch.setattr(conv, name, lambda *a, _real=real, _name=name: calls.append(_name) or _real(*a))
+    return calls
+
+
+@pytest.fixture
+def chunked_route(monkeypatch):
+    return force_chunked_route(monkeypatch)
+
+
+@given(conv_configs())
+def test_chunked_route_matches_naive_loops_and_gradchecks(cfg):
+    x, w, b, kw = cfg
+    assume(kw["groups"] == 1)
+    assume(not (w.shape[2:] == (1, 1) and kw["stride"] == (1, 1) and kw["padding"] == (0, 0)))  # (pointwise)
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        calls = force_chunked_route(monkeypatch)
+        out = F.conv2d(mt.tensor(x), mt.tensor(w), mt.tensor(b), **kw)
+        np.testing.assert_allclose(out.numpy(), naive_conv2d(x, w, b, **kw), atol=1e-12)
+        assert_gradcheck(lambda x, w, b: F.conv2d(x, w, b, **kw), [x, w, b])
+        assert {"conv2d_chunked", "input_grad_chunked", "weight_grad_chunked"} <= set(calls)
+
+
+@requires_torch
+@pytest.mark.parametrize("stride, padding, dilation", [(1, 1, 1), (2, 1, 1), (1, 0, 2), (2, 2, 1), (3, 4, 1)])
+def test_chunked_route_matches_torch_and_its_double_backward(chunked_route, stride, padding, dilation):
+    import torch.nn.functional as TF
+
+    rng = np.random.default_rng(0)
+    x, w, b = rng.standard_normal((3, 4, 9, 8)), rng.standard_normal((5, 4, 3, 3)), rng.standard_normal(5)
+    kw = dict(stride=stride, padding=padding, dilation=dilation)
+    assert_torch_parity(lambda *a: F.conv2d(*a, **kw), lambda *a: TF.conv2d(*a, **kw), [x, w, b])
+    assert mt.autograd.gradgradcheck(lambda x, w: F.conv2d(x, w, **kw),
+                                     (mt.tensor(x[:1, :2, :6, :6], requires_grad=True),
+                                      mt.tensor(w[:2, :2], requires_grad=True)))
+    assert chunked_route
+
+
+def test_chunked_route_gives_the_same_bits_for_any_thread_count(chunked_route):
+    rng = np.random.default_rng(0)
+    x = mt.tensor(rng.standard_normal((6, 8, 10, 10)).astype(np.float32), requires_grad=True)
+    w = mt.tensor(rng.standard_normal((8, 8, 3, 3)).astype(np.float32), requires_grad=True)
+    results = []
+    threads = mt.get_num_threads()
+    try:
+        for n in (1, 2, 3):
+            mt.set_num_threads(n)
+            x.grad = w.grad = None
+            out = F.conv2d(x, w, padding=1, stride=2 if n == 3 else 1)  # (stride 2: the scatter-add dX)
+            out.backward(mt.ones_like(out))
+            results.append((n == 3, out.detach().numpy().copy(), x.grad.numpy().copy(), w.grad.numpy().copy()))
+    finally:
+        mt.set_num_threads(threads)
+    one, two = results[0], results[1]
+    for a, b in zip(one[1:], two[1:]):
+        assert np.array_equal(a, b)
+    mt.set_num_threads(1)
+    try:
+        x.grad = w.grad = None
+        out = F.conv2d(x, w, padding=1, stride=2)
+        out.backward(mt.ones_like(out))
+        for a, b in zip((out.detach().numpy(), x.grad.numpy(), w.grad.numpy()), results[2][1:]):
+            assert np.array_equal(a, b)
+    finally:
+        mt.set_num_threads(threads)
+
+
+def test_the_chunked_route_is_chosen_for_resnet_sized_convolutions_only():
+    fn = conv.Conv2d((1, 1), ((1, 1), (1, 1)), (1, 1), 1)
+    for x_shape, w_shape, route in [((128, 16, 32, 32), (16, 16, 3, 3), "chunked"),
+                                    ((128, 3, 32, 32), (16, 3, 3, 3), "im2col"),     # the stem: 27-number windows
+                                    ((64, 6, 14, 14), (16, 6, 5, 5), "im2col"),      # LeNet-5's conv2: small
+                                    ((128, 32, 16, 16), (32, 16, 3, 3), "im2col")]:  # two groups
+        fn.x_shape, fn.w_shape, fn.groups = x_shape, w_shape, 2 if w_shape[1] * 2 == x_shape[1] else 1
+        assert fn.routes(np)[0] == route

@@ -121,3 +121,19 @@ def resnet18_checkpoint(root):
 
 
 WRITERS["resnet18_checkpoint"] = resnet18_checkpoint
+
+
+def bsds300(root, n_train=4, n_test=2, size=(262, 258), seed=5):
+    """pytorch/examples super_resolution's ``dataset/BSDS300/images/{train,test}/*.jpg`` in the working folder
+    (``root/..``), where the program looks before it would download: colour JPEGs a little over its 256 crop."""
+    from PIL import Image
+
+    rng = np.random.default_rng(seed)
+    for split, n in (("train", n_train), ("test", n_test)):
+        folder = root.parent / "dataset" / "BSDS300" / "images" / split
+        folder.mkdir(parents=True, exist_ok=True)
+        for k, image in enumerate(_patterned(rng, np.arange(n), size + (3,))):
+            Image.fromarray(image).save(folder / f"{split}_{k}.jpg", quality=90)
+
+
+WRITERS["bsds300"] = bsds300

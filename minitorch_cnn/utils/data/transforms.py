@@ -12,7 +12,6 @@ uses the same separable antialiased filters written as two small matrices.
 """
 import math
 import numbers
-from enum import Enum
 
 import numpy as np
 
@@ -21,6 +20,7 @@ from ...creation import tensor
 from ...dtypes import get_default_dtype
 from ...random import permutation_array, randint_array, uniform_array
 from ...tensor import Tensor
+from .image_batch import _PIL_FILTERS, InterpolationMode, _as_batch, _device, _image_size, _interpolation, _pad_array
 from .image_io import is_pil_image, pillow, require_pillow
 
 
@@ -156,76 +156,6 @@ class RandomCrop:
         return f"RandomCrop(size={self.size}, padding={self.padding})"
 
 
-def _as_batch(img):
-    """``(x, restore)``: the pixels of ``img`` as an array ``(N, C, H, W)`` and the function that turns an
-    array of that layout (any H, W) back into the kind of ``img``.
-
-    A tensor keeps its leading dimensions (a single image is a batch of one); a PIL image or a NumPy
-    image ``(H, W)`` / ``(H, W, C)`` is one image, channels last, given back in the same form.
-    """
-    if isinstance(img, Tensor):
-        if img.ndim < 2:
-            raise ValueError(f"Expected an image (..., H, W), got shape {list(img.shape)}")
-        n = img.shape[0] if img.ndim == 4 else 1
-        lead = tuple(img.shape[:-2])
-        return (img._data.reshape((n, -1) + tuple(img.shape[-2:])),
-                lambda out: Tensor._from_op(out.reshape(lead + tuple(out.shape[-2:])), None))
-    if is_pil_image(img):
-        mode = img.mode
-        pixels = np.asarray(img)
-        image = pillow()
-
-        def to_pil(out):
-            hwc = np.ascontiguousarray(_unbatch_hwc(out, pixels.ndim))
-            result = image.fromarray(hwc)
-            return result if result.mode == mode else result.convert(mode)
-        return _hwc_batch(pixels), to_pil
-    if isinstance(img, np.ndarray):
-        if img.ndim not in (2, 3):
-            raise ValueError(f"Expected a NumPy image (H, W) or (H, W, C), got shape {list(img.shape)}")
-        return _hwc_batch(img), lambda out: np.ascontiguousarray(_unbatch_hwc(out, img.ndim))
-    raise TypeError(f"img should be PIL Image or Tensor. Got {type(img)}")
-
-
-def _hwc_batch(pixels):
-    """(H, W) or (H, W, C) -> a (1, C, H, W) view."""
-    return (pixels[None, None] if pixels.ndim == 2 else np.moveaxis(pixels, -1, 0)[None])
-
-
-def _unbatch_hwc(out, ndim):
-    """(1, C, H, W) -> (H, W) when ``ndim`` is 2, else (H, W, C)."""
-    return out[0, 0] if ndim == 2 else np.moveaxis(out[0], 0, -1)
-
-
-def _device(img):
-    return img.device if isinstance(img, Tensor) else "cpu"
-
-
-def _image_size(img):
-    """(height, width) of a tensor, PIL image or NumPy image."""
-    if isinstance(img, Tensor):
-        return tuple(img.shape[-2:])
-    if is_pil_image(img):
-        return (img.height, img.width)
-    return tuple(np.shape(img)[:2])
-
-
-def _pad_array(x, left, top, right, bottom, fill=0, padding_mode="constant"):
-    """Pad the last two axes of ``x`` (N, C, H, W); ``fill`` is a number or one value per channel."""
-    xp = backend.get_array_module(x)
-    widths = ((0, 0), (0, 0), (top, bottom), (left, right))
-    if padding_mode != "constant":
-        return xp.pad(x, widths, mode=padding_mode)
-    if isinstance(fill, (tuple, list)):  # per-channel fill: pad each channel with its own value
-        if len(fill) != x.shape[1]:
-            raise ValueError(f"fill has {len(fill)} values for an image with {x.shape[1]} channels")
-        out = xp.empty(x.shape[:2] + (x.shape[2] + top + bottom, x.shape[3] + left + right), dtype=x.dtype)
-        out[...] = xp.asarray(fill, dtype=x.dtype)[None, :, None, None]
-        out[..., top:top + x.shape[2], left:left + x.shape[3]] = x
-        return out
-    return xp.pad(x, widths, mode="constant", constant_values=fill)
-
-
 def _pair(size):
     """``size`` as ``(height, width)``: an int means a square."""
     if isinstance(size, numbers.Number):
@@ -252,36 +182,6 @@ def _ltrb(padding):
 
 
 # ----------------------------------------------------------------------------- resizing
-
-class InterpolationMode(Enum):
-    """How ``Resize`` samples pixels (torchvision's enum; PIL's integer codes are accepted too)."""
-
-    NEAREST = "nearest"
-    NEAREST_EXACT = "nearest-exact"
-    BILINEAR = "bilinear"
-    BICUBIC = "bicubic"
-    BOX = "box"
-    HAMMING = "hamming"
-    LANCZOS = "lanczos"
-
-
-_PIL_CODES = {0: InterpolationMode.NEAREST, 2: InterpolationMode.BILINEAR, 3: InterpolationMode.BICUBIC,
-              4: InterpolationMode.BOX, 5: InterpolationMode.HAMMING, 1: InterpolationMode.LANCZOS}
-_PIL_FILTERS = {InterpolationMode.NEAREST: 0, InterpolationMode.NEAREST_EXACT: 0, InterpolationMode.BILINEAR: 2,
-                InterpolationMode.BICUBIC: 3, InterpolationMode.BOX: 4, InterpolationMode.HAMMING: 5,
-                InterpolationMode.LANCZOS: 1}
-
-
-def _interpolation(mode):
-    if isinstance(mode, InterpolationMode):
-        return mode
-    if isinstance(mode, int) and mode in _PIL_CODES:
-        return _PIL_CODES[mode]
-    if isinstance(mode, str):
-        return InterpolationMode(mode)
-    raise TypeError("Argument interpolation should be a InterpolationMode or a corresponding Pillow integer "
-                    f"constant, got {mode!r}")
-
 
 def _triangle(x):
     return np.clip(1.0 - np.abs(x), 0.0, None)
@@ -713,6 +613,25 @@ class ColorJitter:
                 f"saturation={self.saturation}, hue={self.hue})")
 
 
+def rgb_to_grayscale(img, num_output_channels=1):
+    """RGB -> luma (ITU-R 601) with ``num_output_channels`` (1 or 3) copies."""
+    if num_output_channels not in (1, 3):
+        raise ValueError("num_output_channels should be either 1 or 3")
+    if is_pil_image(img):
+        gray = img.convert("L")
+        return gray if num_output_channels == 1 else pillow().merge("RGB", [gray] * 3)
+    x, restore = _as_batch(img)
+    xp = backend.get_array_module(x)
+    gray = _gray(x.astype(np.float32)) if x.shape[1] == 3 else x.astype(np.float32)
+    if x.dtype.kind != "f":
+        gray = xp.clip(xp.round(gray), 0, 255)
+    gray = gray.astype(x.dtype)
+    return restore(xp.repeat(gray, num_output_channels, axis=1))
+
+
+to_grayscale = rgb_to_grayscale
+
+
 class Grayscale:
     """RGB -> luma with ``num_output_channels`` (1 or 3) copies."""
 
@@ -720,19 +639,26 @@ class Grayscale:
         self.num_output_channels = num_output_channels
 
     def __call__(self, img):
-        if is_pil_image(img):
-            gray = img.convert("L")
-            return gray if self.num_output_channels == 1 else pillow().merge("RGB", [gray] * 3)
-        x, restore = _as_batch(img)
-        xp = backend.get_array_module(x)
-        gray = _gray(x.astype(np.float32)) if x.shape[1] == 3 else x.astype(np.float32)
-        if x.dtype.kind != "f":
-            gray = xp.clip(xp.round(gray), 0, 255)
-        gray = gray.astype(x.dtype)
-        return restore(xp.repeat(gray, self.num_output_channels, axis=1))
+        return rgb_to_grayscale(img, self.num_output_channels)
 
     def __repr__(self):
         return f"Grayscale(num_output_channels={self.num_output_channels})"
+
+
+class RandomGrayscale:
+    """With probability ``p``, grayscale with as many output channels as the input has."""
+
+    def __init__(self, p=0.1):
+        self.p = p
+
+    def __call__(self, img):
+        x, _ = _as_batch(img)
+        if float(uniform_array((), 0.0, 1.0, np.float64, "cpu")) < self.p:
+            return rgb_to_grayscale(img, num_output_channels=x.shape[1])
+        return img
+
+    def __repr__(self):
+        return f"RandomGrayscale(p={self.p})"
 
 
 # ----------------------------------------------------------------------------- conversions and others
@@ -809,3 +735,9 @@ def vflip(img):
     """Mirror top-bottom."""
     x, restore = _as_batch(img)
     return restore(x[..., ::-1, :])
+
+
+from .transforms_more import (ConvertImageDtype, GaussianBlur, PILToTensor, RandomAffine,  # noqa: E402,F401
+                              RandomApply, RandomChoice, RandomErasing, RandomOrder, RandomPerspective,
+                              RandomRotation, affine, convert_image_dtype, erase, gaussian_blur, get_dimensions,
+                              perspective, pil_to_tensor, rotate)

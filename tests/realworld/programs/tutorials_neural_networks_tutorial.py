@@ -37,7 +37,6 @@
 # Note: the tutorial's long reStructuredText prose blocks are shortened; the code is unchanged
 # Compare: exact
 # Seed: shared
-# Xfail: needs F.mse_loss as one graph node: MseLossBackward0.next_functions should hold the input's AddmmBackward0 (here it holds an internal MulBackward0)
 
 # -*- coding: utf-8 -*-
 """

@@ -28,7 +28,6 @@
 # comment saying why.
 # Data: mnist
 # Compare: structure
-# Xfail: needs nn.LSTM
 
 import minitorch_cnn as torch  # CHANGED-IMPORT: import torch
 import minitorch_cnn.nn as nn  # CHANGED-IMPORT: import torch.nn as nn

@@ -1,0 +1,68 @@
+"""PyTorch's dtype rules for the functional API, shared by ``functional`` and its siblings: which ops
+take only floating inputs (and the kernel name PyTorch's refusal names), and how a Python number
+argument becomes the integer an integer input is compared or clamped with."""
+import math
+
+import numpy as np
+
+from .. import functions as T
+from ..dtypes import from_numpy_dtype
+
+
+def floating_only(op, kernel, *tensors):
+    """Refuse integer and bool input as PyTorch's CPU kernel ``kernel`` does (NotImplementedError)."""
+    for t in tensors:
+        if t is not None and not t.dtype.is_floating_point:
+            raise NotImplementedError(f"{op}: \"{kernel}\" not implemented for '{t.dtype.scalar_name}'")
+
+
+def no_bool(op, x, message):
+    """Refuse bool input with PyTorch's RuntimeError text ``message``."""
+    if x.dtype.name == "bool":
+        raise RuntimeError(f"{op}: {message}")
+
+
+def scalar_for(op, x, value):
+    """``value`` as x's type sees it: an integer input takes it truncated toward zero, refusing what
+    int64 cannot hold (NaN, inf, |v| >= 2**63) with PyTorch's message; half precision refuses a finite
+    number that rounds to inf; float32 and float64 take it as it is."""
+    if x.dtype.name == "float16" and math.isfinite(value) and not math.isfinite(float(np.float16(value))):
+        raise RuntimeError(f"{op}: value cannot be converted to type c10::Half without overflow")
+    if x.dtype.is_floating_point:
+        return value
+    if not math.isfinite(value) or not -2.0 ** 63 <= value < 2.0 ** 63:
+        raise RuntimeError(f"{op}: value cannot be converted to type int64_t without overflow")
+    return int(value)
+
+
+def _name(np_dtype):
+    return from_numpy_dtype(np_dtype).scalar_name
+
+
+def loss_dtypes(op, kernel, input, target, into_input=False):
+    """PyTorch's dtype rules of a pointwise loss kernel: two non-floating tensors have no kernel
+    (NotImplementedError naming their common type); ``into_input``: the result is written in input's
+    dtype, which a common type of another kind (float into int, int into bool) is not cast to."""
+    common = np.promote_types(input._data.dtype, target._data.dtype)
+    if into_input and not np.can_cast(common, input._data.dtype, "same_kind"):
+        raise RuntimeError(f"{op}: result type {_name(common)} can't be cast to the desired output type "
+                           f"{input.dtype.scalar_name}")
+    if common.kind not in "fc":
+        raise NotImplementedError(f"{op}: \"{kernel}\" not implemented for '{_name(common)}'")
+
+
+def broadcast(op, a, b):
+    """The broadcast shape of shapes ``a`` and ``b``, or PyTorch's message naming them tensors a and b."""
+    a, b = tuple(a), tuple(b)
+    try:
+        return np.broadcast_shapes(a, b)
+    except ValueError:
+        T._raise_broadcast_error(op, a, b)
+        raise
+
+
+def broadcast_into(op, out, other):
+    """PyTorch's in-place broadcast: ``other`` must broadcast with ``out`` and not widen it."""
+    both = broadcast(op, out, other)
+    if both != tuple(out):
+        raise RuntimeError(f"{op}: output with shape {list(out)} doesn't match the broadcast shape {list(both)}")
