@@ -31,7 +31,6 @@ import datetime
 import importlib.util
 import json
 import os
-import platform
 import shutil
 import statistics
 import subprocess
@@ -41,6 +40,8 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from cpu_speed import cpu_model  # (this script's folder is on the path when it runs)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
@@ -89,6 +90,11 @@ class Framework:
     env: dict = field(default_factory=dict)
 
 
+def _executable(path):
+    """``path`` as the workers' folder sees it: absolute, or found on PATH when it is a bare name."""
+    return os.path.abspath(path) if os.sep in path else (shutil.which(path) or path)
+
+
 def frameworks(args):
     """(the frameworks to time, {label: why not measured})."""
     found = [Framework("minitorch_cnn", sys.executable, "worker_project.py", "minitorch_cnn")]
@@ -98,17 +104,17 @@ def frameworks(args):
     else:
         missing["PyTorch"] = f"torch is not installed in {sys.executable}"
     if args.dezero_python:
-        found.append(Framework("DeZero", args.dezero_python, "worker_dezero.py", "dezero"))
+        found.append(Framework("DeZero", _executable(args.dezero_python), "worker_dezero.py", "dezero"))
     else:
         missing["DeZero"] = "no --dezero-python given"
     if args.tinygrad_python:
-        env = {"DEV": args.tinygrad_device}
+        tinygrad_python, env = _executable(args.tinygrad_python), {"DEV": args.tinygrad_device}
         # (three warm-up steps: TinyJit captures on the second call and replays from the third; eager
         # tinygrad compiles new kernels on the second step too, when the momentum buffers first exist)
-        found.append(Framework("tinygrad", args.tinygrad_python, "worker_tinygrad.py", "tinygrad",
+        found.append(Framework("tinygrad", tinygrad_python, "worker_tinygrad.py", "tinygrad",
                                min_warmup=3, env=env))
         if not args.no_tinygrad_jit:
-            found.append(Framework("tinygrad TinyJit", args.tinygrad_python, "worker_tinygrad.py", "tinygrad",
+            found.append(Framework("tinygrad TinyJit", tinygrad_python, "worker_tinygrad.py", "tinygrad",
                                    "jit", min_warmup=3, env=env))
     else:
         missing["tinygrad"] = "no --tinygrad-python given"
@@ -194,17 +200,6 @@ def measure(args, fws, workloads, folder):
     return results
 
 
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
 def ms_cell(entry):
     if entry is None:
         return "not measured"
@@ -272,11 +267,13 @@ def report(args, fws, missing, workloads, results, load_start, started):
         f"NUM_CPU_THREADS={args.threads}); {args.rounds} round(s), each process {args.warmup} warm-up step(s) (tinygrad >= 3) "
         f"then {args.repeat} timed steps, processes of a workload back to back in an order rotated each round"
         + ("; --quick: small batches, not the real workloads" if args.quick else "") + ".",
-        "",
-        *[f"- {label}: {versions[label]}" for label in labels if label in versions],
     ]
+    if max(load_start, os.getloadavg()[0]) > (os.cpu_count() or 1):
+        lines.append("**Warning**: other processes kept the cores busy (load above the core count): multi-threaded "
+                     "frameworks then stall at their thread barriers and the figures are unreliable.")
     if missing:
         lines.append("Not measured: " + "; ".join(f"{k} ({v})" for k, v in missing.items()) + ".")
+    lines += ["", *[f"- {label}: {versions[label]}" for label in labels if label in versions]]
     lines += ["", "Milliseconds per step, median [min-max] of all timed steps; ratio = peer's median / minitorch_cnn's "
                   f"(above 1: minitorch_cnn is faster; goal >= {GOAL_RATIO:g}x over DeZero and tinygrad on "
                   + ", ".join(GOAL_WORKLOADS) + ").", ""]
@@ -288,18 +285,20 @@ def report(args, fws, missing, workloads, results, load_start, started):
         cells += [f"{x:.2f}x" if (x := ratio(results, w.name, p)) is not None else "-" for p in peers]
         cells.append(goal_cell(results, w.name, labels))
         lines.append("| " + " | ".join(cells) + " |")
-    lines += ["", "## Checks", "", "| workload | framework | check | ok | cores busy | process s |", "|---|---|---|---|---:|---:|"]
+    lines += ["", "## Checks", "", "| workload | framework | check | ok | round medians ms | cores busy | process s |",
+              "|---|---|---|---|---|---:|---:|"]
     for w in workloads:
         for label in labels:
             entry = results.get((w.name, label))
             if entry is None:
                 continue
             if "error" in entry:
-                lines.append(f"| {w.name} | {label} | {entry['error']} | FAILED | - | - |")
+                lines.append(f"| {w.name} | {label} | {entry['error']} | FAILED | - | - | - |")
                 continue
             text, ok = checks(results, w, label)
-            lines.append(f"| {w.name} | {label} | {text} | {'ok' if ok else 'FAILED'} | {entry['cores_busy']:.2f} | "
-                         f"{entry['process_s']:.0f} |")
+            rounds = ", ".join(f"{1e3 * t:.1f}" for t in entry["rounds"])
+            lines.append(f"| {w.name} | {label} | {text} | {'ok' if ok else 'FAILED'} | {rounds} | "
+                         f"{entry['cores_busy']:.2f} | {entry['process_s']:.0f} |")
     lines += ["", "DeZero: its own layers (Conv2d, Linear, BatchNorm), functions and MomentumSGD + WeightDecay; "
                   "ResNet-20's channel padding is a small dezero.Function (DeZero has no pad op). tinygrad: loss and "
                   "updates realized in one schedule each step, then the device synchronised; 'cores busy' is the "

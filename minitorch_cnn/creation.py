@@ -93,11 +93,11 @@ def as_tensor(data, dtype=None, device=None):
     return tensor(data, dtype=dtype, device=device)
 
 
-def from_numpy(array):
-    """Shares memory with ``array``, as ``torch.from_numpy`` does."""
-    if not isinstance(array, np.ndarray):
-        raise TypeError(f"from_numpy: expected np.ndarray (got {type(array).__name__})")
-    return Tensor._from_op(array, None)
+def from_numpy(ndarray):
+    """Shares memory with ``ndarray``, as ``torch.from_numpy`` does."""
+    if not isinstance(ndarray, np.ndarray):
+        raise TypeError(f"from_numpy: expected np.ndarray (got {type(ndarray).__name__})")
+    return Tensor._from_op(ndarray, None)
 
 
 def _size(size):

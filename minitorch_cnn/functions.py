@@ -511,7 +511,7 @@ def _arg_extreme(name, x, dim, keepdim):
 @writes_out
 @numpy_dim_names
 def logsumexp(input, dim, keepdim=False):
-    if isinstance(dim, (tuple, list)) and not dim and not keepdim and input.ndim:  # (PyTorch's own shape mix-up)
+    if isinstance(dim, (tuple, list)) and not dim and not keepdim and input.ndim and input.numel():  # (PyTorch's)
         raise RuntimeError(f"logsumexp: output with shape [] doesn't match the broadcast shape {[1] * input.ndim}")
     return reduce.LogSumExp(normalize_dims(all_if_empty(dim), input.ndim, "logsumexp"), keepdim)(_float(input))
 

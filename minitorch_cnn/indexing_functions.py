@@ -191,12 +191,14 @@ def swapaxes(input, axis0, axis1):
     return F.transpose(input, axis0, axis1)
 
 
-swapdims = swapaxes
+def swapdims(input, dim0, dim1):
+    """``transpose(input, dim0, dim1)``."""
+    return F.transpose(input, dim0, dim1)
 
 
-def broadcast_to(input, size):
+def broadcast_to(input, shape):
     """``input`` expanded to ``size`` (NumPy broadcasting; no copy in PyTorch)."""
-    return F.expand(input, *size)
+    return F.expand(input, *shape)
 
 
 def broadcast_tensors(*tensors):
@@ -382,15 +384,15 @@ ger = outer
 
 
 @writes_out
-def dot(input, other):
+def dot(input, tensor):
     """The inner product of two 1-D tensors of the same size."""
-    if input.ndim != 1 or other.ndim != 1:
-        raise RuntimeError(f"1D tensors expected, but got {input.ndim}D and {other.ndim}D tensors")
-    if input.shape[0] != other.shape[0]:
+    if input.ndim != 1 or tensor.ndim != 1:
+        raise RuntimeError(f"1D tensors expected, but got {input.ndim}D and {tensor.ndim}D tensors")
+    if input.shape[0] != tensor.shape[0]:
         raise RuntimeError(f"inconsistent tensor size, expected tensor [{input.shape[0]}] and src "
-                           f"[{other.shape[0]}] to have the same number of elements, but got {input.shape[0]} "
-                           f"and {other.shape[0]} elements respectively")
-    return F.matmul(input, other)
+                           f"[{tensor.shape[0]}] to have the same number of elements, but got {input.shape[0]} "
+                           f"and {tensor.shape[0]} elements respectively")
+    return F.matmul(input, tensor)
 
 
 inner = dot

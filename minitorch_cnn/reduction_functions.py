@@ -32,8 +32,6 @@ def _as_dims(dim):
 @numpy_dim_names
 def prod(input, dim=None, keepdim=False, *, dtype=None):
     """The product of all elements, or over ``dim``; integer and bool inputs give int64, as in PyTorch."""
-    if isinstance(dim, (tuple, list)):
-        raise TypeError(f"prod(): argument 'dim' must be int, not {type(dim).__name__}")
     x = input
     if dtype is not None:
         x = F.cast(x, dtype)
@@ -114,6 +112,7 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
                 raise RuntimeError(f"linalg.vector_norm cannot compute the {ord:g} norm on the dimension {d}because "
                                    "this dimension is empty and the operation does not have an identity")
     op = reduce.VectorNorm(float(ord), dims, keepdim)
+    op.full = x.ndim == 0 and not whole
     op.node_name = "LinalgVectorNormBackward0"
     return op(x)
 

@@ -207,10 +207,14 @@ def _tensor_list(op, tensors):
 
 @writes_out
 def cat(tensors, dim=0):
-    tensors = _tensor_list("cat", tensors)
+    tensors = list(tensors)
     for i, t in enumerate(tensors):
-        if t.ndim == 0:
+        if isinstance(t, Tensor) and t.ndim == 0:
             raise RuntimeError(f"cat(): zero-dimensional tensor (at position {i}) cannot be concatenated")
+    shaped = [t for t in tensors if isinstance(t, Tensor) and not (t.ndim == 1 and t.shape[0] == 0)]
+    if shaped:  # (PyTorch checks the dim before the dtypes)
+        normalize_dim(dim, shaped[0].ndim, "cat")
+    tensors = _tensor_list("cat", tensors)
     # PyTorch skips legacy empty 1-D tensors (shape (0,)) next to tensors of more dimensions
     kept = [t for t in tensors if not (t.ndim == 1 and t.shape[0] == 0)]
     if not kept:  # only legacy empty tensors: an empty result, whatever dim says
@@ -235,8 +239,10 @@ concat = concatenate = cat
 
 @writes_out
 def stack(tensors, dim=0):
+    tensors = list(tensors)
+    if tensors and isinstance(tensors[0], Tensor):  # (PyTorch checks the dim before the dtypes and sizes)
+        normalize_dim(dim, tensors[0].ndim + 1, "stack")
     tensors = _tensor_list("stack", tensors)
-    normalize_dim(dim, tensors[0].ndim + 1, "stack")  # (PyTorch checks the dim before the sizes)
     for i, t in enumerate(tensors):
         if tuple(t.shape) != tuple(tensors[0].shape):
             raise RuntimeError(

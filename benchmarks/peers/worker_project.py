@@ -21,6 +21,7 @@ def build(spec, data):
     else:
         import torch as fw
     fw.set_num_threads(spec["threads"])
+    fw.manual_seed(0)
     from minitorch_cnn.cli.bench import sgd_step
     from minitorch_cnn.cli.workloads import lenet5, resnet20, two_layer_net
 

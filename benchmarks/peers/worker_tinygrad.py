@@ -119,7 +119,7 @@ def build(spec, data):
 
         def step():
             with Context(TRAINING=1):
-                x.grad = None  # backward fills every float tensor in the graph; none may accumulate
+                x.grad = target.grad = None  # backward fills every float tensor in the graph; none may accumulate
                 opt.zero_grad()
                 out = model(x)
                 if spec["workload"] == "TwoLayerNet":

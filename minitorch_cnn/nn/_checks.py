@@ -43,7 +43,9 @@ def loss_dtypes(op, kernel, input, target, into_input=False):
     """PyTorch's dtype rules of a pointwise loss kernel: two non-floating tensors have no kernel
     (NotImplementedError naming their common type); ``into_input``: the result is written in input's
     dtype, which a common type of another kind (float into int, int into bool) is not cast to."""
-    common = np.promote_types(input._data.dtype, target._data.dtype)
+    a, b = input._data.dtype, target._data.dtype
+    # PyTorch's promotion: a float meets an integer or bool as that float (NumPy would widen int64 + float32)
+    common = a if a.kind == "f" and b.kind != "f" else b if b.kind == "f" and a.kind != "f" else np.promote_types(a, b)
     if into_input and not np.can_cast(common, input._data.dtype, "same_kind"):
         raise RuntimeError(f"{op}: result type {_name(common)} can't be cast to the desired output type "
                            f"{input.dtype.scalar_name}")

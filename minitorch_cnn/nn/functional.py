@@ -129,6 +129,11 @@ def _conv_padding(op, padding, kernel, dilation, stride):
 
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """2-D cross-correlation. input (N, C_in, H, W) or (C_in, H, W); weight (C_out, C_in/groups, kh, kw)."""
+    for name, value in (("stride", stride), ("padding", padding), ("dilation", dilation)):  # (argument parsing first)
+        for i, v in enumerate(value if isinstance(value, (tuple, list)) else ()):
+            if not isinstance(v, (int, np.integer)):
+                raise TypeError(f"conv2d(): argument '{name}' must be tuple of ints, but found element of type "
+                                f"{type(v).__name__} at pos {i}")
     x, squeeze = _batched("conv2d", input)
     _check_tensor("conv2d", "weight", weight)
     if weight.ndim != 4:
@@ -323,7 +328,8 @@ def _pool_args(op, input, kernel_size, stride, padding, dilation, divisor_overri
             raise RuntimeError(f"{op}: stride should not be zero")
         if p < 0:
             raise RuntimeError(f"{op}: pad must be non-negative, but got pad: {p}")
-        if p > (d * (k - 1) + 1) // 2:
+        effective = d * (k - 1) + 1
+        if p > (effective // 2 if effective >= 0 else -(-effective // 2)):  # (C++'s division: toward zero)
             raise RuntimeError(f"{op}: pad should be at most half of effective kernel size, but got pad={p}, "
                                f"kernel_size={k} and dilation={d}")
     if builtins.min(kernel) <= 0:
@@ -469,7 +475,8 @@ def _adaptive_input(op, input, output_size, empty_channels_ok):
         if input.shape[dim] == 0:
             raise RuntimeError(f"{op}(): Expected input to have non-zero size for non-batch dimensions, but input "
                                f"has sizes {list(input.shape)} with dimension {dim} being empty")
-    if input._data.dtype.kind not in "fc" and (op != "adaptive_avg_pool2d" or builtins.min(size) > 0):
+    if input._data.dtype.kind not in "fc" and (op != "adaptive_avg_pool2d" or (builtins.min(size) > 0
+                                                                             and input.numel() > 0)):
         # (an adaptive average pooling to nothing returns before PyTorch's kernel looks at the dtype)
         raise NotImplementedError(f"{op}: \"{op}\" not implemented for '{_torch_type_name(input)}'")
     x, squeeze = (T.unsqueeze(input, 0), True) if input.ndim == 3 else (input, False)
@@ -524,6 +531,10 @@ def adaptive_avg_pool2d(input, output_size):
 def adaptive_max_pool2d(input, output_size, return_indices=False):
     """Max over PyTorch's adaptive bins; with return_indices also the flat h*W+w argmax."""
     x, squeeze, size = _adaptive_input("adaptive_max_pool2d", input, output_size, empty_channels_ok=False)
+    if x.shape[0] == 0:  # no images: empty results, without the bins of a possibly huge output
+        xp = get_array_module(x._data)
+        out = _unbatch(Tensor._from_op(xp.zeros((0, x.shape[1]) + size, x._data.dtype), None) + T.sum(x) * 0.0, squeeze)
+        return (out, _unbatch(Tensor._from_op(xp.zeros(out.shape, np.int64), None), squeeze)) if return_indices else out
     fn = pool.AdaptiveMaxPool2d(size)
     out = _unbatch(fn(x), squeeze)
     if not return_indices:
@@ -545,12 +556,14 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
             raise IndexError("batch_norm: tuple index out of range")
         if input.shape[0] * math.prod(input.shape[2:]) == 1:
             raise ValueError(f"batch_norm: Expected more than 1 value per channel when training, got input size "
-                             f"torch.Size({list(input.shape)})")
+                             f"{list(input.shape)}")
     if training and not eps > 0:
         raise ValueError(f"batch_norm: batch_norm eps must be positive during training, but got {eps}")
     if not eps >= 0:
         raise ValueError(f"batch_norm: batch_norm eps must be non-negative, but got {eps}")
     if input.numel() == 0 and input.ndim >= 1:  # no values: nothing to normalise, the statistics stay as they are
+        if input.ndim > 1 and input.shape[1] == 0 and weight is not None:  # (PyTorch reads weight[0] then)
+            raise IndexError("batch_norm: select(): index 0 out of range for tensor of size [0] at dimension 0")
         return input * 1
     if not isinstance(momentum, (int, float)):
         raise TypeError(f"batch_norm(): argument 'momentum' must be float, not {type(momentum).__name__}")
@@ -774,7 +787,7 @@ def pad(input, pad, mode="constant", value=None):
         raise NotImplementedError(f"pad: Padding size {len(pad)} is not supported for {input.ndim}D input tensor "
                                   f"in mode '{mode}': pad the last 1, 2 or 3 dims of an input with 1 or 2 more "
                                   f"dims (batch and channels)")
-    if 0 in input.shape[input.ndim - dims - (input.ndim == dims + 2):]:
+    if mode != "circular" and 0 in input.shape[1 if input.ndim == dims + 2 else 0:]:  # (a batch dim may be empty)
         raise RuntimeError(f"pad: Expected {dims + 1}D or {dims + 2}D (batch mode) tensor with possibly 0 batch size "
                            f"and other non-zero dimensions for input, but got: {list(input.shape)}")
     xp, out = get_array_module(input._data), input
@@ -814,7 +827,11 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     if size is None and scale_factor is None:
         raise ValueError("interpolate: either size or scale_factor should be defined")
     in_size = tuple(input.shape[2:])
-    out_size, scales = _interpolate_size(in_size, size, scale_factor, recompute_scale_factor)
+    try:  # (the sizes' lengths are PyTorch's first check; a size past int64 is found only after the mode's)
+        out_size, scales = _interpolate_size(in_size, size, scale_factor, recompute_scale_factor)
+        overflow = None
+    except RuntimeError as e:
+        overflow = e
     if input.ndim not in (3, 4, 5):
         raise NotImplementedError(f"interpolate: Input Error: Only 3D, 4D and 5D input Tensors supported (got "
                                   f"{input.ndim}D) for the modes: nearest | linear | bilinear | bicubic | trilinear "
@@ -823,6 +840,8 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         raise NotImplementedError(f"interpolate: Got {input.ndim}D input, but {mode} mode needs 4D input" if
                                   mode == "bilinear" else f"interpolate: {input.ndim}D input is not implemented for "
                                   f"mode '{mode}' (3D and 4D are)")
+    if overflow is not None:
+        raise overflow
     _check_interpolate_sizes(input, in_size, out_size)
     x = T.unsqueeze(input, 2) if input.ndim == 3 else input  # (N, C, L) is (N, C, 1, L)
     if input.ndim == 3:

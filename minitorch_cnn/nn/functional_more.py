@@ -19,8 +19,11 @@ from ._checks import floating_only, scalar_for
 def softplus(input, beta=1.0, threshold=20.0):
     """log(1 + exp(beta x)) / beta; linear (x) where beta x > threshold, as PyTorch, for stability."""
     floating_only("softplus", "softplus_cpu", input)
+    if input.dtype.name == "float16":  # PyTorch computes half in float32 (beta need not fit a half)
+        return softplus(input.float(), beta, threshold).half()
     bx = T.mul(input, beta) if beta != 1 else input
-    soft = P.log1p(T.exp(T.clamp(bx, max=threshold)))  # (clamped: exp cannot overflow where it is not used)
+    clamped = bx if threshold != threshold else T.clamp(bx, max=threshold)  # (a NaN threshold takes no x)
+    soft = P.log1p(T.exp(clamped))  # (clamped: exp cannot overflow where it is not used)
     if beta != 1:
         soft = T.div(soft, beta)
     return T.where(T.gt(bx, threshold), input, soft)
@@ -34,9 +37,9 @@ def softsign(input):
 
 
 def logsigmoid(input):
-    """log(sigmoid(x)) = -softplus(-x), without overflow."""
+    """log(sigmoid(x)) = -softplus(-x), without overflow: one ``LogSigmoidBackward0`` node, as PyTorch."""
     floating_only("logsigmoid", "log_sigmoid_cpu", input)
-    return T.neg(softplus(T.neg(input)))
+    return activation.LogSigmoid()(input)
 
 
 def hardsigmoid(input, inplace=False):
@@ -86,7 +89,7 @@ def prelu(input, weight):
                            f"{weight.dtype.scalar_name}")
     floating_only("prelu", "prelu_cpu", input)
     slope = T.reshape(weight, (-1,) + (1,) * (input.ndim - 2) if weight.numel() != 1 else ())
-    return T.where(T.ge(input, 0), input, T.mul(slope, input))
+    return T.where(T.gt(input, 0), input, T.mul(slope, input))  # (x = 0 takes weight * 0: NaN for a NaN weight)
 
 
 def threshold(input, threshold, value, inplace=False):
@@ -149,14 +152,18 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     floating_only("group_norm", "GroupNormKernelImpl", input)
     if input.numel() == 0:
         return T.mul(input, 1.0)
-    grouped = T.reshape(input, (n, num_groups, -1))
-    out = T.reshape(layer_norm(grouped, grouped.shape[-1], eps=eps), input.shape)
-    per_channel = (1, c) + (1,) * (input.ndim - 2)
-    if weight is not None:
-        out = T.mul(out, T.reshape(weight, per_channel))
+    # PyTorch's kernel: per (n, c), y = x * scale + shift with scale = rstd * weight[c] and
+    # shift = bias[c] - scale * mean (so an inf weight meets the mean as inf - inf, as there)
+    grouped = T.reshape(input, (n, num_groups, c // num_groups, -1))
+    mean = T.mean(grouped, (2, 3), keepdim=True)
+    centered = T.sub(grouped, mean)
+    rstd = P.rsqrt(T.add(T.mean(T.mul(centered, centered), (2, 3), keepdim=True), eps))
+    per_channel = (1, num_groups, c // num_groups, 1)
+    scale = rstd if weight is None else T.mul(rstd, T.reshape(weight, per_channel))
+    shift = T.neg(T.mul(scale, mean))
     if bias is not None:
-        out = T.add(out, T.reshape(bias, per_channel))
-    return out
+        shift = T.add(shift, T.reshape(bias, per_channel))
+    return T.reshape(T.add(T.mul(grouped, scale), shift), input.shape)
 
 
 def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False,

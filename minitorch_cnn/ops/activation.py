@@ -47,6 +47,55 @@ class Sigmoid(Function):
         return g * s * (1 - s)
 
 
+def log_sigmoid(x):
+    """log sigmoid(x) = min(x, 0) - log1p(exp(-|x|)), PyTorch's stable form, on arrays or Tensors."""
+    negative = dual.value(x) < 0
+    return dual.where(negative, x, 0.0) - dual.log1p(dual.exp(dual.where(negative, x, -x)))
+
+
+class LogSigmoid(Function):
+    """log(sigmoid(x)) = -softplus(-x), elementwise, any shape: no overflow for any |x| (exp of a
+    non-positive number only); -inf at -inf, 0 at +inf, NaN at NaN. Half precision computes in float32,
+    as PyTorch's kernel."""
+    differentiable_backward = True  # x is the input
+
+    def forward(self, x):
+        self.save_for_backward(x)
+        if x.dtype == np.float16:
+            return log_sigmoid(x.astype(np.float32)).astype(np.float16)
+        return log_sigmoid(x)
+
+    def backward(self, g):
+        # dX = dY * sigmoid(-x)
+        (x,) = self.saved_tensors
+        return dual.apply(LogSigmoidGrad(), g, x)
+
+
+class LogSigmoidGrad(Function):
+    """LogSigmoid's backward g * sigmoid(-x) (g, x of one shape) as an op of its own, as PyTorch's
+    ``log_sigmoid_backward``: its derivative in x, -g sigmoid(x) sigmoid(-x), is a product of two stable
+    sigmoids, so second derivatives keep their tiny values at large |x| (1 - sigmoid would round them to 0)."""
+    node_name = "LogSigmoidBackwardBackward0"  # PyTorch's name of this backward node
+    differentiable_backward = True  # g and x are the inputs
+
+    def forward(self, g, x):
+        self.save_for_backward(g, x)
+        xp = get_array_module(x)
+        # PyTorch's kernel: z = exp(-|x|) in x's dtype (the buffer its forward keeps), then
+        # 1 - z / (1 + z) for x < 0 and z / (1 + z) otherwise, in float32 for half
+        z = xp.exp(-abs(x))
+        if x.dtype == np.float16:
+            z, x = z.astype(np.float32), x.astype(np.float32)
+        d = z / (1 + z)
+        return (g * xp.where(x < 0, 1 - d, d)).astype(g.dtype, copy=False)
+
+    def backward(self, grad):
+        # dG = dY * sigmoid(-x) (this op again);  dX = -dY * g * sigmoid(x) * sigmoid(-x)
+        g, x = self.saved_tensors
+        return (dual.apply(LogSigmoidGrad(), grad, x),
+                -(grad * g) * (dual.apply(Sigmoid(), x) * dual.apply(Sigmoid(), -x)))
+
+
 class Tanh(Function):
     differentiable_backward = True  # tanh is the output
 
@@ -185,7 +234,8 @@ class GELU(Function):
             return 0.5 * x * (1 + t)
         self.save_for_backward(x)
         out = (0.5 * x * (1 + erf(x * 0.7071067811865476))).astype(x.dtype, copy=False)
-        if x.dtype == np.float32:  # PyTorch's vectorised float32 erf gives NaN at +inf, and so its gelu
+        if x.dtype == np.float32 and x.size > 1:  # PyTorch's vectorised float32 erf (used from 2 elements on)
+            # gives NaN at +inf, and so does its gelu
             out = xp.where(x == np.inf, np.float32(np.nan), out)
         return out
 

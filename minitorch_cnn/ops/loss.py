@@ -10,6 +10,7 @@ from ..autograd.function import Function
 from ..backend import get_array_module
 from . import dual, kernel
 from .activation import Sigmoid
+from .activation import log_sigmoid as _log_sigmoid
 
 
 def _reduced(loss, reduction):
@@ -250,12 +251,6 @@ class BinaryCrossEntropy(_WeightedPairLoss):
             with np.errstate(divide="ignore"):  # an infinite logit at x = 0 or 1, as in PyTorch
                 dt = self._spread(-dual.log(x / (1 - x)) * grad)
         return dx, dt
-
-
-def _log_sigmoid(x):
-    """log sigmoid(x) = min(x, 0) - log1p(exp(-|x|)), PyTorch's stable form, on arrays or Tensors."""
-    negative = dual.value(x) < 0
-    return dual.where(negative, x, 0.0) - dual.log1p(dual.exp(dual.where(negative, x, -x)))
 
 
 class BinaryCrossEntropyWithLogits(_WeightedPairLoss):

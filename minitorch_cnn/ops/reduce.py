@@ -21,7 +21,7 @@ class _Reduction(Function):
 class _NumberedReduction(_Reduction):
     def name(self):
         # PyTorch: SumBackward0 for a reduction over everything, SumBackward1 over given dims
-        if self.node_name:  # a composite labelled by its caller (a loss)
+        if self.node_name:  # a composite labelled by its caller (e.g. a vector norm)
             return self.node_name
         full = not self.keepdim and len(self.dims) == len(getattr(self, "shape", self.dims))
         return f"{type(self).__name__}Backward{0 if full else 1}"
@@ -69,9 +69,10 @@ class Var(_Reduction):
         for d in self.dims:
             count *= x.shape[d]
         self.denominator = max(count - self.correction, 0)
-        centered = x - x.mean(axis=self.dims, keepdims=True)
+        centered = x - x.mean(axis=self.dims, keepdims=True) if count else x
         self.save_for_backward(x)
-        return (centered * centered).sum(axis=self.dims, keepdims=self.keepdim) / self.denominator
+        out = (centered * centered).sum(axis=self.dims, keepdims=self.keepdim) / self.denominator
+        return out * x.dtype.type(np.nan) if count == 0 else out  # (the variance of nothing: NaN, as PyTorch)
 
     def backward(self, g):
         # dX = dY * 2 (x - mean) / (count - correction)
@@ -265,7 +266,9 @@ class VectorNorm(_Reduction):
         count = 1
         for d in self.dims:
             count *= x.shape[d]
-        if count == 1 and p != 0 and x.ndim:  # one element per norm: |x| itself, as PyTorch (no power to overflow)
+        # one element per norm: |x| itself, as PyTorch (no power to overflow), except a 0-d input reduced
+        # over an explicit dim (``full``), which PyTorch's kernel powers and roots
+        if count == 1 and p != 0 and not getattr(self, "full", False):
             out = a
         elif p == float("inf"):
             out = a.max(axis=self.dims, keepdims=True)

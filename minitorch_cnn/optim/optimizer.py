@@ -1,7 +1,8 @@
 """The Optimizer base class: parameter groups, per-parameter state, ``zero_grad`` and state_dicts.
 
-A subclass only writes ``step()``: for every parameter with a gradient it reads ``p.grad._data`` (a raw
-NumPy/CuPy array), updates its own state and then the parameter, in place, under ``no_grad``.
+A subclass only writes ``step()``, or just ``_update_group(group)`` (``_each_gradient`` then hands it each
+parameter, its gradient and its state): for every parameter with a gradient it reads ``p.grad._data`` (a
+raw NumPy/CuPy array), updates its own state and then the parameter, in place, under ``no_grad``.
 Gradients are never modified in place: the autograd engine may share their arrays.
 
 The state_dict layout is PyTorch's, so checkpoints and habits carry over::
@@ -13,7 +14,9 @@ import copy
 from collections import defaultdict
 from itertools import chain
 
-from ..autograd import enable_grad
+import numpy as np
+
+from ..autograd import enable_grad, no_grad
 from ..backend import get_array_module
 from ..tensor import Tensor
 
@@ -26,6 +29,17 @@ class _RequiredParameter:
 
 
 required = _RequiredParameter()
+
+
+def scalar_state(value):
+    """A maker of one state entry: a float32 CPU scalar tensor, as PyTorch keeps step counts (and ASGD's
+    ``eta``, ``mu``)."""
+    return lambda p: Tensor._from_op(np.array(value, dtype=np.float32), None)
+
+
+def param_state(value=0.0):
+    """A maker of one state entry: an array like the parameter (its device and dtype) filled with ``value``."""
+    return lambda p: Tensor._from_op(get_array_module(p._data).full_like(p._data, value), None)
 
 
 _HYPERPARAMETER_NAMES = {"lr": "learning rate", "eps": "epsilon value", "momentum": "momentum value",
@@ -128,7 +142,18 @@ class Optimizer:
                     xp = get_array_module(p.grad._data)
                     p.grad = Tensor._from_op(xp.zeros_like(p.grad._data), None)  # new: grad arrays may be shared
 
+    @no_grad()
     def step(self, closure=None):
+        """One update of every parameter that has a gradient; returns ``closure()`` if given.
+
+        A subclass writes ``_update_group(group)``, the update of one param group, or ``step`` itself.
+        """
+        loss = self._evaluate(closure)
+        for group in self.param_groups:
+            self._update_group(group)
+        return loss
+
+    def _update_group(self, group):
         raise NotImplementedError
 
     @staticmethod
@@ -142,6 +167,25 @@ class Optimizer:
     def _params_with_grad(self, group):
         """The group's parameters that received a gradient (the others are skipped, as in PyTorch)."""
         return [p for p in group["params"] if p.grad is not None]
+
+    def _each_gradient(self, group, **fresh):
+        """Per parameter of ``group`` with a gradient, ``(p, g, state)``, its step counted.
+
+        ``g`` is the raw gradient, negated when the group maximizes, plus ``weight_decay * p`` (the coupled
+        L2 term) when the optimizer has that option and the group a nonzero one: a new array whenever it is
+        not ``p.grad``'s. A first step creates the state: ``step`` (a float32 scalar), then each entry of
+        ``fresh`` in order (a name and its maker, ``scalar_state`` or ``param_state``): PyTorch's layout.
+        """
+        for p in self._params_with_grad(group):
+            state = self.state[p]
+            if not state:
+                state["step"] = scalar_state(0.0)(p)
+                state.update((name, make(p)) for name, make in fresh.items())
+            state["step"] = state["step"] + 1
+            g = -p.grad._data if group["maximize"] else p.grad._data
+            if "weight_decay" in self.defaults and group["weight_decay"] != 0:
+                g = g + group["weight_decay"] * p._data
+            yield p, g, state
 
     @staticmethod
     def _add_(param, update, alpha):

@@ -25,7 +25,8 @@ NAMES = {
     "unsqueeze": ["input", "dim"], "transpose": ["input", "dim0", "dim1"], "t": ["input"],
     "split": ["tensor", "split_size_or_sections", "dim"], "chunk": ["input", "chunks", "dim"],
     "zeros_like": ["input"], "ones_like": ["input"], "empty_like": ["input"], "full_like": ["input", "fill_value"],
-    "rand_like": ["input"], "randn_like": ["input"],
+    "rand_like": ["input"], "randn_like": ["input"], "dot": ["input", "tensor"], "broadcast_to": ["input", "shape"],
+    "swapdims": ["input", "dim0", "dim1"], "swapaxes": ["input", "axis0", "axis1"], "from_numpy": ["ndarray"],
 }
 
 

@@ -9,7 +9,9 @@ and ``torch`` and classifies the outcome:
 - ``both_raise``: both refuse, ours with a clear message (it names the op or says what torch says);
 - ``wrong``: a different result, or one side raising where the other does not;
 - ``unclear``: both refuse, ours with a raw error from deep inside (no op name, no torch wording);
-- ``hang``: ours ran past the per-call time limit.
+- ``hang``: ours ran past the per-call time limit;
+- ``promotion``: torch promotes two float dtypes (float32 with float64 ...) where minitorch_cnn refuses by
+  design (``tensor._check_same_device_and_dtype``: no silent promotion), counted apart.
 """
 import math
 import signal
@@ -226,6 +228,9 @@ def _same(ours, theirs, op):
     return ours == theirs or (isinstance(ours, float) and math.isnan(ours) and math.isnan(theirs))
 
 
+PROMOTION = "expected all floating-point tensors to have the same dtype"
+
+
 class Hang(Exception):
     pass
 
@@ -286,6 +291,8 @@ def compare(op, args, kwargs, time_limit=5.0):
                            f"{type(their_error).__name__}: {str(their_error)[:200]}")
     if their_error is not None:
         return "wrong", f"torch raises {type(their_error).__name__}: {str(their_error)[:200]}; ours returns"
+    if our_error is not None and PROMOTION in str(our_error):
+        return "promotion", f"ours refuses to mix float dtypes (by design); torch promotes: {str(our_error)[:120]}"
     if our_error is not None:
         return "wrong", f"ours raises {type(our_error).__name__}: {str(our_error)[:200]}; torch returns"
     if called(op).startswith("dropout") and kwargs.get("training", True) and 0 < kwargs["p"] < 1:
