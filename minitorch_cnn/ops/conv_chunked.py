@@ -24,9 +24,11 @@ from numpy.lib.stride_tricks import as_strided
 
 from .._threads import parallel_gemm_slices
 
-# Bytes of one chunk's rows, which sets how many images a chunk holds (at least one). About a
-# half of a core's L2 cache, so that the rows, the chunk's input and its output fit there.
-CHUNK_BYTES = 1 << 20
+# Bytes of one chunk's rows, which sets how many images a chunk holds (at least one): about a core's
+# share of the caches nearest to it, so that the rows are still cached when the GEMM reads them. A
+# setting (``minitorch_cnn.ops.conv_chunked.CHUNK_BYTES``); the sweep behind the default is in
+# benchmarks/results/cpu_speed.md.
+CHUNK_BYTES = 1 << 21
 
 
 def chunks(n, oh, row_bytes_per_image, whole_images=False):

@@ -102,9 +102,14 @@ class BatchNorm(Function):
             invstd[ch] = 1.0 / xp.sqrt(var[ch] + self.eps)
             # x_hat * weight = centered * scale: x_hat itself is never formed (one pass fewer)
             scale[ch] = invstd[ch] if weight is None else invstd[ch] * weight[ch]
-            xp.multiply(centered[:, ch], _per_channel(scale[ch], x_ch), out=out[:, ch])
-            if bias is not None:
-                out[:, ch] += _per_channel(bias[ch], x_ch)
+            if self.training:
+                xp.multiply(centered[:, ch], _per_channel(scale[ch], x_ch), out=out[:, ch])
+                if bias is not None:
+                    out[:, ch] += _per_channel(bias[ch], x_ch)
+            else:  # PyTorch's eval form, x * scale + (b - mean * scale): the same inf/NaN where var + eps is 0
+                shift = -mean[ch] * scale[ch] if bias is None else bias[ch] - mean[ch] * scale[ch]
+                xp.multiply(x_ch, _per_channel(scale[ch], x_ch), out=out[:, ch])
+                out[:, ch] += _per_channel(shift, x_ch)
 
         parallel_slices(normalise, x.shape[1], xp, x.size)
         if self.training:

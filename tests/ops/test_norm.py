@@ -115,3 +115,17 @@ def test_local_response_norm_matches_torch(size, shape, seed):
 def test_local_response_norm_needs_3d():
     with pytest.raises(ValueError, match=r"Expected 3D or higher dimensionality input \(got 2 dimensions\)"):
         F.local_response_norm(mt.randn(3, 4), 2)
+
+
+@requires_torch
+def test_eval_batch_norm_gives_pytorchs_inf_and_nan_where_var_plus_eps_is_zero():
+    """PyTorch's eval form x * scale + (b - mean * scale): a zero running variance with eps=0 makes the
+    channel NaN (inf - inf), not +-inf; an inf weight likewise."""
+    import torch
+
+    x = np.random.default_rng(0).standard_normal((2, 3, 2, 2))
+    stats = [np.array([0.1, 0.2, 0.3]), np.array([1.0, 0.0, 2.0]), np.array([1.0, 2.0, np.inf]), np.array([0.5, -1.0, 2.0])]
+    with np.errstate(all="ignore"):
+        ours = F.batch_norm(mt.tensor(x), *map(mt.tensor, stats), training=False, eps=0.0).numpy()
+    theirs = torch.nn.functional.batch_norm(torch.tensor(x), *map(torch.tensor, stats), training=False, eps=0.0).numpy()
+    np.testing.assert_array_equal(ours, theirs)
