@@ -13,6 +13,7 @@ import numpy as np
 from . import backend
 from .arguments import numpy_dim_names, writes_out
 from .dtypes import as_dtype, get_default_dtype
+from .layout import format_name
 from .ops import activation, convert, elementwise, linalg, reduce
 from .ops.broadcast import all_if_empty, nonempty_reduction, normalize_dim, normalize_dims
 from .tensor import Tensor, _check_same_device_and_dtype
@@ -50,8 +51,9 @@ def as_operand(value, like):
     raise TypeError(f"unsupported operand type {type(value).__name__} for a Tensor op")
 
 
-def _promote(op, a, b):
-    """PyTorch-style promotion for a binary op: ints/bools meet floats as floats; float32 vs float64 errors."""
+def _promote(op, a, b, floats=True):
+    """PyTorch-style promotion for a binary op: ints/bools meet floats as floats; two float dtypes meet as
+    the wider (float16 < float32 < float64), unless ``floats`` is False (ops PyTorch refuses them for)."""
     a_is_t, b_is_t = isinstance(a, Tensor), isinstance(b, Tensor)
     if a_is_t and b_is_t:
         fa, fb = a._data.dtype.kind == "f", b._data.dtype.kind == "f"
@@ -59,6 +61,8 @@ def _promote(op, a, b):
             b = cast(b, a.dtype)
         elif fb and not fa:
             a = cast(a, b.dtype)
+        elif fa and floats and a._data.dtype != b._data.dtype:
+            a, b = _wider_float(a, b)
         else:
             _check_same_device_and_dtype(op, [a, b])
     elif a_is_t and isinstance(b, float) and a._data.dtype.kind != "f":
@@ -66,6 +70,13 @@ def _promote(op, a, b):
     elif b_is_t and isinstance(a, float) and b._data.dtype.kind != "f":
         b = cast(b, get_default_dtype())
     return a, b
+
+
+def _wider_float(*tensors):
+    """Floating tensors cast to the widest of their dtypes; the cast is differentiable, so a gradient
+    flows back into each input in its own dtype."""
+    wide = np.result_type(*(t._data.dtype for t in tensors))
+    return [t if t._data.dtype == wide else cast(t, wide) for t in tensors]
 
 
 def _same_dtype_tensors(a, b):
@@ -111,12 +122,23 @@ def to_device(x, device):
 
 
 def clone(input, *, memory_format=None):
-    """A copy with its own memory (``memory_format`` accepted; arrays here are always C-contiguous)."""
-    return convert.Clone()(input)
+    """A copy with its own memory, laid out as ``memory_format`` (default: as ``input`` is)."""
+    return convert.Clone(_format(input, memory_format, "preserve_format"))(input)
 
 
-def contiguous(x):
-    return convert.Clone()(x)
+def contiguous(x, memory_format=None):
+    """A copy laid out as ``memory_format`` (default: C order)."""
+    return convert.Clone(_format(x, memory_format, "contiguous_format"))(x)
+
+
+def _format(x, memory_format, default):
+    """The layout name of ``memory_format``, checked against x (channels_last needs 4 dims)."""
+    name = format_name(memory_format) or default
+    if name not in ("contiguous_format", "channels_last", "preserve_format"):
+        raise TypeError(f"memory_format must be a torch.memory_format, not {type(memory_format).__name__}")
+    if name == "channels_last" and x._data.ndim != 4:
+        raise RuntimeError("required rank 4 tensor to use channels_last format")
+    return name
 
 
 # ------------------------------------------------------------------ elementwise
@@ -269,6 +291,9 @@ def _no_grad_binary(fn, a, b):
     b_data = b._data if isinstance(b, Tensor) else b
     like = a if isinstance(a, Tensor) else b
     if isinstance(a, Tensor) and isinstance(b, Tensor):
+        if a_data.dtype != b_data.dtype and a_data.dtype.kind == "f" and b_data.dtype.kind == "f":
+            a, b = _wider_float(a, b)  # (compared in the wider dtype)
+            a_data, b_data = a._data, b._data
         _check_same_device_and_dtype("comparison", [a, b])
     xp = backend.get_array_module(like._data)
     with np.errstate(all="ignore"):
@@ -355,7 +380,7 @@ def equal(input, other):
 @writes_out
 def matmul(input, other):
     if not _same_dtype_tensors(input, other):
-        input, other = _promote("matmul", input, other)
+        input, other = _promote("matmul", input, other, floats=False)
     return linalg.MatMul()(input, other)
 
 

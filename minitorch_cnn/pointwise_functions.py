@@ -153,6 +153,14 @@ def fmin(input, other):
     return F._binary(pointwise.Fmin, "fmin", input, other)
 
 
+def _check_lerp_dtypes(start, end, weight):
+    """lerp does not promote: end and a weight tensor must have start's dtype (PyTorch's message)."""
+    for name, t in (("end", end), ("weight", weight)):
+        if isinstance(t, Tensor) and t._data.dtype != start._data.dtype and t._data.dtype.kind == "f":
+            raise RuntimeError(f"expected dtype {start.dtype.scalar_name.lower()} for `{name}` but got dtype "
+                               f"{t.dtype.scalar_name.lower()}")
+
+
 @writes_out
 def lerp(input, end, weight):
     """input + weight * (end - input); weight a number or a tensor (broadcast)."""
@@ -161,6 +169,7 @@ def lerp(input, end, weight):
     if not isinstance(end, Tensor):
         raise TypeError(f"lerp(): argument 'end' (position 2) must be Tensor, not {type(end).__name__}")
     weight = F.as_operand(weight, start)
+    _check_lerp_dtypes(start, end, weight)
     F._check_same_device_and_dtype("lerp", [t for t in (start, end, weight) if isinstance(t, Tensor)])
     try:
         return pointwise.Lerp()(start, end, weight)

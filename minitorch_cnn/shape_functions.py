@@ -196,12 +196,11 @@ def _tensor_list(op, tensors):
     for t in tensors:
         if not isinstance(t, Tensor):
             raise TypeError(f"{op}(): expected a sequence of Tensors, but got {type(t).__name__}")
+    float_dtypes = [t._data.dtype for t in tensors if t._data.dtype.kind == "f"]
+    if float_dtypes:  # PyTorch's promotion: every tensor in the widest floating dtype (float16 < float32 < float64)
+        wide = np.result_type(*float_dtypes)
+        tensors = [t if t._data.dtype == wide else t.to(wide) for t in tensors]
     _check_same_device_and_dtype(op, tensors)
-    float_dtypes = [t.dtype for t in tensors if t._data.dtype.kind == "f"]
-    if len(set(float_dtypes)) > 1:  # (also when an integer tensor comes first)
-        _check_same_device_and_dtype(op, [t for t in tensors if t._data.dtype.kind == "f"])
-    if float_dtypes:
-        tensors = [t.to(float_dtypes[0]) for t in tensors]
     return tensors
 
 

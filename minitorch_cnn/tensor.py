@@ -239,9 +239,6 @@ class Tensor:
         self._requires_grad = False
         return self
 
-    def is_contiguous(self):
-        return bool(self._data.flags.c_contiguous)
-
     def data_ptr(self):
         if isinstance(self._data, np.ndarray):
             return self._data.__array_interface__["data"][0]
@@ -355,7 +352,7 @@ def _op_name(op):
     return op if isinstance(op, str) else type(op).__name__.lower()
 
 
-def parse_to(*args, device=None, dtype=None, non_blocking=False):
+def parse_to(*args, device=None, dtype=None, non_blocking=False, memory_format=None):
     """Sort the arguments of ``Tensor.to`` and ``Module.to`` into (device, dtype), as ``torch._C._nn._parse_to``.
 
     A tensor gives both; a device, a device string ("cpu", "cuda:1") or a GPU index is the

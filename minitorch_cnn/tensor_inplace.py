@@ -10,7 +10,7 @@ import weakref
 
 import numpy as np
 
-from . import backend, functions, legacy_tensors
+from . import backend, functions, legacy_tensors, pointwise_functions
 from .autograd.function import _type_name
 from .autograd.grad_mode import _GradMode, no_grad
 from .autograd.graph import RemovableHandle as _RemovableHandle
@@ -108,6 +108,8 @@ class InPlaceMethods:
     def _become(self, out, op):
         """A recorded in-place op: ``out`` (computed out of place from self) is written into self's
         array, and self takes out's place in the graph."""
+        if out._data.dtype != self._data.dtype and out._data.dtype.kind == "f" == self._data.dtype.kind:
+            out = functions.cast(out, self.dtype)  # (computed in the wider dtype, kept in self's, as PyTorch)
         node, old = out.grad_fn, self._data
         if node is not None and node.saved_tensors:
             # the op's backward reads self's value from before the write (kept as a copy, as PyTorch
@@ -133,7 +135,9 @@ class InPlaceMethods:
 
     def _inplace_operand(self, other, op):
         if isinstance(other, Tensor):
-            _check_same_device_and_dtype(op, [self, other])
+            # another floating dtype is computed with as PyTorch does (the ufunc writes into self's dtype)
+            both_float = other._data.dtype.kind == "f" == self._data.dtype.kind
+            _check_same_device_and_dtype(op, [self, functions.cast(other, self.dtype) if both_float else other])
             return other._data
         return functions.scalar_or_array(other, self)
 
@@ -196,6 +200,7 @@ class InPlaceMethods:
         return self._bump()
 
     def lerp_(self, end, weight):
+        pointwise_functions._check_lerp_dtypes(self, end, weight)
         if self._check_inplace("lerp_", end, weight):
             return self._become(self + weight * (end - self), "lerp_")
         self._data += weight * (self._inplace_operand(end, "lerp_") - self._data)

@@ -11,6 +11,7 @@ from . import functions as F
 from .creation import ones, tensor, zeros
 from .ops.broadcast import normalize_dim
 from .tensor import Size, Tensor, parse_to
+from .layout import format_name, is_channels_last
 from .tensor_inplace import INPLACE_METHODS
 from .tensor_methods_math import fast_operators, math_methods
 
@@ -65,8 +66,15 @@ def _size(self, dim=None):
     return self._data.shape[normalize_dim(dim, self._data.ndim, "size")]
 
 
-def _to(self, *args, copy=False, **kwargs):
-    """``to(device)``, ``to(dtype)``, ``to(device, dtype)``, ``to(other_tensor)``."""
+def _stride(self, dim=None):
+    """``x.stride()``: per dim, how many elements apart its neighbours are in memory; ``x.stride(dim)``: one."""
+    strides = tuple(s // self._data.itemsize for s in self._data.strides)
+    return strides if dim is None else strides[normalize_dim(dim, self._data.ndim, "stride")]
+
+
+def _to(self, *args, copy=False, memory_format=None, **kwargs):
+    """``to(device)``, ``to(dtype)``, ``to(device, dtype)``, ``to(other_tensor)``; ``memory_format=``
+    lays the result out as ``mt.channels_last`` / ``mt.contiguous_format`` (see ``layout.py``)."""
     unexpected = sorted(set(kwargs) - {"device", "dtype", "non_blocking"})
     if unexpected:
         raise TypeError(f"to() got unexpected keyword arguments {unexpected}")
@@ -76,18 +84,25 @@ def _to(self, *args, copy=False, **kwargs):
         out = F.cast(out, dtype)
     if device is not None and backend.as_device(device) != out.device:
         out = F.to_device(out, backend.as_device(device))
+    if format_name(memory_format) not in (None, "preserve_format"):
+        out = _contiguous(out, memory_format)
     if copy and out is self:
         out = self.clone()
     return out
 
 
-def _contiguous(self):
-    """A C-contiguous tensor with the same values (itself when it is one already)."""
-    if self._data.flags.c_contiguous:
+def _contiguous(self, memory_format=None):
+    """The same values laid out as ``memory_format`` (default: C order); itself when it already is."""
+    if _is_contiguous(self, memory_format):
         return self
-    if self.requires_grad:
-        return F.contiguous(self)
-    return Tensor._from_op(backend.get_array_module(self._data).ascontiguousarray(self._data), None)
+    return F.contiguous(self, memory_format)
+
+
+def _is_contiguous(self, memory_format=None):
+    """Whether the memory is laid out as ``memory_format`` (default: C order), PyTorch's rule."""
+    if format_name(memory_format) == "channels_last":
+        return is_channels_last(self._data)
+    return bool(self._data.flags.c_contiguous)
 
 
 def _backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
@@ -107,7 +122,7 @@ def _new_tensor(self, data, dtype=None, device=None):
     return tensor(data, dtype=dtype or self.dtype, device=device or self.device)
 
 
-_METHODS.update({"size": _size, "to": _to, "contiguous": _contiguous, "backward": _backward, "where": _where, "view_as": _view_as, "reshape_as": _reshape_as, "new_zeros": _new_zeros,
+_METHODS.update({"size": _size, "stride": _stride, "to": _to, "contiguous": _contiguous, "is_contiguous": _is_contiguous, "backward": _backward, "where": _where, "view_as": _view_as, "reshape_as": _reshape_as, "new_zeros": _new_zeros,
                  "new_ones": _new_ones, "new_tensor": _new_tensor})
 
 # the in-place ops and hooks (the tables above and below take precedence, as they did over the class's own)

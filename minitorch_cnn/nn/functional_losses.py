@@ -11,6 +11,7 @@ import warnings
 import numpy as np
 
 from .. import functions as T
+from ..autograd import is_grad_enabled
 from ..backend import get_array_module
 from ..ops import kernel
 from ..cuda import is_current_stream_capturing
@@ -239,6 +240,12 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     loss_dtypes("huber_loss", "huber_cpu", input, target, into_input=True)
     if not delta > 0:  # (NaN included, as PyTorch)
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
+    in_dtype = input.dtype
+    if in_dtype is not target.dtype and in_dtype.is_floating_point and target.dtype.is_floating_point:
+        if is_grad_enabled() and (input.requires_grad or target.requires_grad):  # (PyTorch's backward refuses)
+            raise RuntimeError(f"Found dtype {target.dtype.scalar_name} but expected {in_dtype.scalar_name}")
+        # computed in the wider dtype, written in input's, as PyTorch
+        return T.cast(huber_loss(*T._wider_float(input, target), reduction, delta, weight), in_dtype)
     input, target = _broadcast_pair("huber_loss", input, target)
     if weight is None:
         return loss_ops.HuberLoss(reduction, float(delta))(input, target)
@@ -289,7 +296,8 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
                            f"{target.dtype.scalar_name}")
     if weight is not None:  # ... and the weight multiplied in place
         broadcast_into(op, input.shape, weight.shape)
-    input, target = T._promote(op, input, target)
+    if input._data.dtype != target._data.dtype:  # PyTorch's in-place steps leave the result in target's dtype
+        input = T.cast(input, target.dtype)
     fn = loss_ops.BinaryCrossEntropyWithLogits(_constant_weight(op, "weight", weight, input),
                                                _constant_weight(op, "pos_weight", pos_weight, input), reduction)
     return fn(input, target)

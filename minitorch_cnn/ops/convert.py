@@ -1,6 +1,7 @@
 """Ops that convert or copy data without changing its values: dtype casts, device moves, clone."""
 from .. import backend
 from ..autograd.function import Function
+from ..layout import copy_in_format
 from . import dual
 
 
@@ -39,10 +40,15 @@ class ToDevice(Function):
 
 
 class Clone(Function):
+    """A copy laid out as ``memory_format`` ("preserve_format": x's own layout; see ``layout.py``)."""
+
     differentiable_backward = True
 
+    def __init__(self, memory_format="preserve_format"):
+        self.memory_format = memory_format
+
     def forward(self, x):
-        return x.copy()
+        return copy_in_format(x, self.memory_format)
 
     def backward(self, g):
         # dX = dY

@@ -11,6 +11,7 @@ import numpy as np
 
 from ..autograd.function import Function
 from ..backend import get_array_module
+from ..layout import is_channels_last
 
 
 def _apply(a_h, a_w, x):
@@ -75,22 +76,11 @@ def _fma(a, b, c):
     return s + ((p - (s - back)) + (c - back) + e)
 
 
-def _channels_last_contiguous(a):
-    """PyTorch's ``is_contiguous(memory_format=torch.channels_last)`` for a 4-D array (size-1 axes skipped)."""
-    expected = a.itemsize
-    for d in (1, 3, 2, 0):
-        if a.shape[d] != 1:
-            if a.strides[d] != expected:
-                return False
-            expected *= a.shape[d]
-    return True
-
-
 def vectorised_kernel(x, out_size):
     """Whether PyTorch's CPU resize of 4-D ``x`` (N, C, H, W) to ``out_size`` (OH, OW) runs its channels-last
     kernel: for channels-last input with more than 3 channels, or a small output (OH + OW <= 128). That
     kernel takes nearest's shortcuts (same size: copy; twice the size: i // 2); the generic one does not."""
-    return (x.shape[1] > 3 and _channels_last_contiguous(x)) or sum(out_size) <= 128
+    return (x.shape[1] > 3 and is_channels_last(x)) or sum(out_size) <= 128
 
 
 def nearest_index(in_size, out_size, scale_factor, like, vectorised=False):

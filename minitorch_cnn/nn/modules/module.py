@@ -359,13 +359,15 @@ class Module:
                     self._buffers[name] = fn(buf)
         return self
 
-    def to(self, *args, **kwargs):
-        """``to(device)``, ``to(dtype)``, ``to(device, dtype)`` or ``to(tensor)``; only floating tensors cast."""
+    def to(self, *args, memory_format=None, **kwargs):
+        """``to(device)``, ``to(dtype)``, ``to(device, dtype)`` or ``to(tensor)``; only floating tensors cast.
+        ``memory_format=mt.channels_last`` lays out the 4-D parameters and buffers that way."""
         device, dtype = parse_to(*args, **kwargs)
         if dtype is not None and not dtype.is_floating_point:
             raise TypeError("nn.Module.to only accepts floating point or complex dtypes, but got desired "
                             f"dtype={dtype}")
-        return self._apply(lambda t: t.to(device=device, dtype=dtype if t.is_floating_point() else None))
+        return self._apply(lambda t: t.to(device=device, dtype=dtype if t.is_floating_point() else None,
+                                          memory_format=memory_format if t.dim() == 4 else None))
 
     def cuda(self, device=None):
         return self._apply(lambda t: t.cuda(device))
