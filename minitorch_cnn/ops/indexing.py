@@ -2,6 +2,7 @@
 from ..autograd.function import Function
 from ..backend import get_array_module, scatter_add
 from . import dual
+from .shape import ConstantPad
 
 
 def open_grid(xp, shape):
@@ -99,8 +100,12 @@ class Scatter(Function):
             out[positions] = values
         return out
 
+    differentiable_backward = True  # (create_graph: ``_recorded_backward``)
+
     def backward(self, g):
         # dX = dY, except where scatter overwrote x (there 0); dSrc = dY read back at the written positions
+        if dual.is_graph(g):
+            return self._recorded_backward(g)
         xp = get_array_module(g)
         positions = self._positions(xp)
         dx = None
@@ -113,4 +118,22 @@ class Scatter(Function):
         if len(self.needs_input_grad) > 1 and self.needs_input_grad[1]:
             dsrc = xp.zeros(self.src_shape, dtype=g.dtype)
             dsrc[tuple(slice(0, n) for n in self.index.shape)] = g[positions]
+        return dx, dsrc
+
+    def _recorded_backward(self, g):
+        """``backward``'s two linear maps of dY as recorded ops (create_graph=True): dX = dY times a
+        constant mask, dSrc = the gather of dY at the written positions, zero-padded to src's shape."""
+        xp = get_array_module(g._data)
+        dx = dsrc = None
+        if self.needs_input_grad[0]:
+            dx = g
+            if not self.add:
+                mask = xp.ones(g.shape, dtype=g._data.dtype)
+                mask[self._positions(xp)] = 0
+                dx = g * mask
+        if len(self.needs_input_grad) > 1 and self.needs_input_grad[1]:
+            dsrc = Gather(self.dim, self.index)(g)
+            pads = [(0, s - n) for s, n in zip(self.src_shape, self.index.shape)]
+            if any(after for _, after in pads):
+                dsrc = ConstantPad(pads)(dsrc)
         return dx, dsrc

@@ -148,3 +148,24 @@ def test_gradgradcheck_signature_and_failure():
             return g * 2 * t.detach() + 0 * t.sum()
 
     assert not mt.autograd.gradgradcheck(WrongSecond.apply, (x,), raise_exception=False)
+
+
+@pytest.mark.parametrize("add", [False, True])
+def test_scatter_has_a_second_derivative_equal_to_pytorchs(add):
+    rng = np.random.default_rng(0)
+    x, src, index = rng.standard_normal((2, 3)), rng.standard_normal((2, 2)), [[2, 0], [1, 2]]
+    xs = mt.tensor(x, requires_grad=True)
+    srcs = mt.tensor(rng.standard_normal((2, 3)), requires_grad=True)  # src larger than index: zero-padded dSrc
+    big = (lambda a, s: a.scatter_add(1, mt.tensor(index), s)) if add else (lambda a, s: a.scatter(1, mt.tensor(index), s))
+    assert mt.autograd.gradgradcheck(lambda a, s: big(a, s) ** 2, (xs, srcs))
+    pytest.importorskip("torch")
+    import torch
+
+    results = []
+    for lib in (mt, torch):
+        a, s = lib.tensor(x, requires_grad=True), lib.tensor(src, requires_grad=True)
+        out = a.scatter_add(1, lib.tensor(index), s) if add else a.scatter(1, lib.tensor(index), s)
+        ga, gs = lib.autograd.grad((out ** 3).sum(), (a, s), create_graph=True)
+        results.append(lib.autograd.grad(ga.sum() + 2 * gs.sum(), (a, s)))
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-12, atol=1e-12)
