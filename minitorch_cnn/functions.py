@@ -380,8 +380,21 @@ def equal(input, other):
 @writes_out
 def matmul(input, other):
     if not _same_dtype_tensors(input, other):
+        _refuse_float_pair(input, other)
         input, other = _promote("matmul", input, other, floats=False)
     return linalg.MatMul()(input, other)
+
+
+def _refuse_float_pair(a, b):
+    """matmul does not promote floats: PyTorch's messages for the dot and matrix-matrix kernels."""
+    if not (isinstance(a, Tensor) and isinstance(b, Tensor) and a._data.dtype.kind == "f" == b._data.dtype.kind):
+        return
+    if a.ndim == 1 and b.ndim == 1:
+        raise RuntimeError(f"dot : expected both vectors to have same dtype, but found {a.dtype.scalar_name} and "
+                           f"{b.dtype.scalar_name}")
+    if b.ndim == 2:
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {a.dtype.scalar_name.lower()} != "
+                           f"{b.dtype.scalar_name.lower()}")
 
 
 @writes_out

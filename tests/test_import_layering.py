@@ -23,7 +23,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[1] / PACKAGE
 # The package itself (``minitorch_cnn/__init__.py``, the torch-like namespace) sits above the
 # library and below the command-line tool.
 LAYERS = [
-    ("backend, dtypes", ["backend", "dtypes", "_threads", "_tuning", "random", "printing", "safe_pickle",
+    ("backend, dtypes", ["backend", "dtypes", "layout", "_threads", "_tuning", "random", "printing", "safe_pickle",
                          "cuda.kernels", "backends"]),
     ("tensor", ["tensor", "cuda", "accelerator"]),  # (mt.cuda: streams, graphs, memory; reads tensors, holds no op)
     ("autograd", ["autograd"]),

@@ -82,7 +82,7 @@ def conv2d_chunked(x, w, b, stride, padding, dilation, out_size):
     n, c = x.shape[:2]
     c_out, _, kh, kw = w.shape
     oh, ow = out_size
-    w_rows_t = weight_rows(w).T  # (K, C_out)
+    w_rows_t = np.ascontiguousarray(weight_rows(w).T)  # (K, C_out), laid out as the GEMM reads it fastest
     out = np.empty((n, c_out, oh, ow), dtype=np.result_type(x.dtype, w.dtype))
     blocks = chunks(n, oh, oh * ow * kh * kw * c * x.itemsize)
 

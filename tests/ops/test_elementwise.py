@@ -5,6 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import minitorch_cnn as mt
+from minitorch_cnn.ops import elementwise
 from core_checks import DEVICES, arrays, broadcast_pairs, check_op, requires_torch, shapes, torch
 
 BINARY = {  # name: (minitorch, numpy, torch); the second operand is kept away from 0 for div
@@ -152,11 +153,14 @@ def test_int_and_float_promotion_follow_pytorch():
     np.testing.assert_array_equal((i / 2).numpy(), [0.5, 1.0])
 
 
-def test_float32_with_float64_is_an_error_naming_both():
+def test_float32_with_float64_promotes_and_a_bare_function_refuses_naming_both():
+    # the public ops compute in the wider dtype, as PyTorch; a Function given the pair refuses it
+    assert (mt.ones(2) + mt.ones(2, dtype=mt.float64)).dtype == mt.float64
+    assert (mt.ones(2, dtype=mt.float16) * mt.ones(2)).dtype == mt.float32
     with pytest.raises(RuntimeError, match=r"(?s)add.*float32.*float64"):
-        mt.ones(2) + mt.ones(2, dtype=mt.float64)
+        elementwise.Add()(mt.ones(2), mt.ones(2, dtype=mt.float64))
     with pytest.raises(RuntimeError, match=r"(?s)mul.*float64.*float32"):
-        mt.ones(2, dtype=mt.float64) * mt.ones(2)
+        elementwise.Mul()(mt.ones(2, dtype=mt.float64), mt.ones(2))
 
 
 def test_broadcast_error_names_op_and_shapes():
