@@ -222,9 +222,12 @@ def test_inplace_on_a_leaf_that_requires_grad_is_an_error_outside_no_grad():
     np.testing.assert_allclose(w.detach().numpy(), [2, 2])
 
 
-def test_inplace_dtype_mismatch_is_an_error():
-    with pytest.raises(RuntimeError, match="add_.*float32.*float64"):
-        mt.zeros(2).add_(mt.ones(2, dtype=mt.float64))
+def test_inplace_with_a_wider_float_keeps_the_tensors_dtype():
+    # as PyTorch: computed in float64, written into the float32 tensor
+    x = mt.zeros(2).add_(mt.ones(2, dtype=mt.float64) / 3)
+    assert x.dtype == mt.float32 and x.tolist() == [np.float32(1 / 3)] * 2
+    with pytest.raises(RuntimeError, match="result type Float can't be cast to the desired output type Long"):
+        mt.zeros(2, dtype=mt.int64).add_(mt.ones(2))
 
 
 # ------------------------------------------------------------------ devices
