@@ -25,6 +25,7 @@ test: $(VENV)/.installed-test
 	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-ci} $(PY) -m pytest tests
 
 bench: $(VENV)/.installed-test
+	$(PY) benchmarks/cpu_speed.py
 	$(PY) benchmarks/ops.py
 	$(PY) benchmarks/overhead.py
 	$(PY) benchmarks/models.py

@@ -153,8 +153,8 @@ def get_float32_matmul_precision():
 
 
 class memory_format:
-    """A tensor memory layout name (``mt.contiguous_format``, ``mt.channels_last``); arrays here are
-    always C-contiguous NCHW, so these are accepted and the layout stays the same."""
+    """A tensor memory layout name (``mt.contiguous_format``, ``mt.channels_last``, ``mt.preserve_format``),
+    as ``Tensor.to`` / ``contiguous`` / ``clone`` / ``is_contiguous`` take it (the layouts: ``layout.py``)."""
 
     def __init__(self, name):
         self.name = name
