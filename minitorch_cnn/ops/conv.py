@@ -247,7 +247,8 @@ class Conv2d(Function):
             n, c_out = grad.shape[:2]
             return (w.reshape(c_out, -1).T @ grad.reshape(n, c_out, -1)).reshape(self.x_shape)
         if input_route == "chunked":
-            return input_grad_chunked(grad, w, self.x_shape, self.stride, self.padding, self.dilation)
+            return input_grad_chunked(grad, w, self.x_shape, self.stride, self.padding, self.dilation,
+                                      self._full_padding())
         if input_route == "convolution":
             # dX = conv2d(dY, rot180(W)^T, padding = d*(k-1) - p)
             return input_grad_by_convolution(grad, w, self.x_shape, self._full_padding(), self.dilation, self.groups)

@@ -23,6 +23,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from .._threads import parallel_gemm_slices
+from .im2col import window_slices
 
 # Bytes of one chunk's rows, which sets how many images a chunk holds (at least one): about a core's
 # share of the caches nearest to it, so that the rows are still cached when the GEMM reads them. A
@@ -118,20 +119,17 @@ def weight_grad_chunked(x, grad, w_shape, stride, padding, dilation):
     return np.ascontiguousarray(dw.reshape(kh, kw, c, c_out).transpose(3, 2, 0, 1))
 
 
-def input_grad_chunked(grad, w, x_shape, stride, padding, dilation):
-    """dX (N, C, H, W): stride 1 as a convolution of dY, else the scatter-add of dY_rows W_rows."""
+def input_grad_chunked(grad, w, x_shape, stride, padding, dilation, full=None):
+    """dX (N, C, H, W): a convolution of dY when ``full``, dY's padding for that form, is given
+    (``conv.full_padding``), else the scatter-add of dY_rows W_rows."""
     c_out, c, kh, kw = w.shape
     (top, bottom), (left, right) = padding
-    if tuple(stride) == (1, 1):
-        reach = [d * (k - 1) for d, k in zip(dilation, (kh, kw))]
-        full = tuple((r - p0, r - p1) for r, (p0, p1) in zip(reach, padding))
-        if min(min(side) for side in full) >= 0:
-            # dX = conv2d(dY, rot180(W)^T, padding = d*(k-1) - p)
-            w_t = np.ascontiguousarray(w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3))
-            return conv2d_chunked(grad, w_t, None, (1, 1), full, dilation, x_shape[2:])
+    if full is not None:
+        # dX = conv2d(dY, rot180(W)^T, padding = d*(k-1) - p)
+        w_t = np.ascontiguousarray(w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3))
+        return conv2d_chunked(grad, w_t, None, (1, 1), full, dilation, x_shape[2:])
     n, _, h, wd = x_shape
     oh, ow = grad.shape[2:]
-    (sh, sw), (dh, dw) = stride, dilation
     w_rows = weight_rows(w)  # (C_out, K)
     dx = np.empty(x_shape, dtype=grad.dtype)
     blocks = chunks(n, oh, oh * ow * kh * kw * c * grad.itemsize, whole_images=True)
@@ -141,9 +139,8 @@ def input_grad_chunked(grad, w, x_shape, stride, padding, dilation):
             dy_rows = grad[n0:n1].transpose(0, 2, 3, 1).reshape(-1, c_out)
             taps = (dy_rows @ w_rows).reshape(n1 - n0, oh, ow, kh, kw, c)  # each row's window gradient
             image = np.zeros((n1 - n0, h + top + bottom, wd + left + right, c), dtype=grad.dtype)
-            for i in range(kh):
-                for j in range(kw):
-                    image[:, i * dh:i * dh + sh * (oh - 1) + 1:sh, j * dw:j * dw + sw * (ow - 1) + 1:sw] += taps[:, :, :, i, j]
+            for i, j, (_, _, rows, cols) in window_slices((kh, kw), stride, dilation, (oh, ow)):
+                image[:, rows, cols] += taps[:, :, :, i, j]
             dx[n0:n1] = image[:, top:top + h, left:left + wd].transpose(0, 3, 1, 2)
 
     parallel_gemm_slices(run, len(blocks))

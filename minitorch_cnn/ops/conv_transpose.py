@@ -29,8 +29,8 @@ import numpy as np
 from ..autograd.function import Function
 from ..backend import get_array_module
 from . import dual
-from .conv import Conv2d
-from .im2col import col2im, im2col, swap_batch_and_channels, transposed_copy
+from .conv import Conv2d, grouped_cols, input_grad_by_col2im, weight_grad
+from .im2col import swap_batch_and_channels
 
 
 def conv_transpose_out_size(size, kernel, stride, padding, output_padding, dilation):
@@ -108,14 +108,9 @@ class ConvTranspose2d(Function):
         out_shape = (n, g * c_out_g, *out_size)
         self.kernel_size = (kh, kw)
         self.save_for_backward(x, w)
-        # out = col2im(W^T x): x channel-major as (G, C_in/G, M); on NumPy with the batch innermost,
-        # M = (H, W, N), so that col2im's strided adds move rows of W*N numbers (its fast layout)
-        batch_last = xp is np
-        x_cm = transposed_copy(x, (1, 2, 3, 0)) if batch_last else swap_batch_and_channels(x)
-        m_shape = (h, wd, n) if batch_last else (n, h, wd)
-        cols = w.reshape(g, c_in // g, -1).swapaxes(1, 2) @ x_cm.reshape(g, c_in // g, -1)  # (G, K, M)
-        cols = cols.reshape(g * c_out_g, kh, kw, *m_shape)
-        out = col2im(cols, out_shape, (kh, kw), self.stride, _pads(self.padding), self.dilation, batch_last)
+        # out = col2im(W^T x): conv2d's input gradient, x in the role of dY
+        out = input_grad_by_col2im(x, w, out_shape, self.stride, _pads(self.padding), self.dilation, g,
+                                   batch_last=xp is np)
         if b is not None:
             out += b.reshape(1, -1, 1, 1)
         return out
@@ -151,15 +146,14 @@ class ConvTranspose2dWeightGrad(Function):
 
     def forward(self, x, grad):
         op = self.op
-        n, c_in, h, wd = x.shape
+        _, c_in, h, wd = x.shape
         g, c_out = op.groups, grad.shape[1]
         kh, kw = op.kernel_size  # (op has run its forward)
         self.save_for_backward(x, grad)
-        # dW = x cols(dY)^T: cols (C_out, kh, kw, N, H, W) seen as (G, C_out/G * kh * kw, M), M = N*H*W
-        cols = im2col(grad, (kh, kw), op.stride, _pads(op.padding), op.dilation, (h, wd)).reshape(g, -1, n * h * wd)
+        # dW = x cols(dY)^T: conv2d's weight gradient, x in the role of dY and dY in that of its input
+        cols = grouped_cols(grad, (kh, kw), op.stride, _pads(op.padding), op.dilation, (h, wd), g)  # (G, K, M)
         x_cm = swap_batch_and_channels(x).reshape(g, c_in // g, -1)  # (G, C_in/G, M)
-        dw = x_cm @ cols.swapaxes(1, 2)  # (G, C_in/G, C_out/G * kh * kw)
-        return get_array_module(dw).ascontiguousarray(dw).reshape(c_in, c_out // g, kh, kw)
+        return weight_grad(x_cm, cols, (c_in, c_out // g, kh, kw))
 
     def backward(self, u):
         # d<U, dW>/dx = conv2d(dY, U) (cut to x's size, as in ConvTranspose2d.backward);
