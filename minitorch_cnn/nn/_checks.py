@@ -1,12 +1,16 @@
 """PyTorch's dtype rules for the functional API, shared by ``functional`` and its siblings: which ops
 take only floating inputs (and the kernel name PyTorch's refusal names), and how a Python number
 argument becomes the integer an integer input is compared or clamped with."""
+import builtins
 import math
+import os
 
 import numpy as np
 
 from .. import functions as T
 from ..dtypes import from_numpy_dtype
+from ..ops.im2col import pair
+from ..tensor import _CPP_TYPE_NAMES, Tensor
 
 
 def floating_only(op, kernel, *tensors):
@@ -68,3 +72,51 @@ def broadcast_into(op, out, other):
     both = broadcast(op, out, other)
     if both != tuple(out):
         raise RuntimeError(f"{op}: output with shape {list(out)} doesn't match the broadcast shape {list(both)}")
+
+
+# ---- argument checks and sizes, and PyTorch's C++ dtype names, as the functional messages use them
+def _check_tensor(op, name, x):
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{op}(): argument '{name}' must be Tensor, not {type(x).__name__}")
+
+
+def _batched(op, x, what="(unbatched) or 4D (batched)"):
+    """(C, H, W) -> (1, C, H, W) and a flag to squeeze the result back, as PyTorch accepts unbatched input."""
+    _check_tensor(op, "input", x)
+    if x.ndim not in (3, 4):
+        raise RuntimeError(f"{op}: Expected 3D {what} input, but got input of size: {list(x.shape)}")
+    return (T.unsqueeze(x, 0), True) if x.ndim == 3 else (x, False)
+
+
+def _unbatch(out, squeeze):
+    return T.squeeze(out, 0) if squeeze else out
+
+
+def _pair_of_ints(op, name, value):
+    value = pair(value)
+    if len(value) == 1:
+        value = value * 2
+    if len(value) != 2 or not builtins.all(isinstance(v, (int, np.integer)) for v in value):
+        raise TypeError(f"{op}(): argument '{name}' must be an int or a tuple of two ints, got {value!r}")
+    return tuple(int(v) for v in value)
+
+
+def _memory_bytes():
+    """The machine's physical memory (1 TiB where the OS does not say): no result larger than it can be made."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return 1 << 40
+
+
+def _check_output_size(op, shape, dtype):
+    """Refuse an output too large to allocate, with PyTorch's allocator message, before building anything."""
+    nbytes = math.prod(shape) * np.dtype(dtype).itemsize
+    if nbytes >= _memory_bytes():
+        raise RuntimeError(f"{op}: DefaultCPUAllocator: can't allocate memory: you tried to allocate {nbytes} bytes "
+                           f"(output of size {list(shape)})")
+
+
+def _cpp_name(t):
+    """PyTorch's C++ name of a tensor's dtype, as some of its messages print it."""
+    return _CPP_TYPE_NAMES[t.dtype.name]
